@@ -35,3 +35,13 @@ func Names() []string {
 	}
 	return append(out, Event...)
 }
+
+// Find returns the HTTP function called name.
+func Find(name string) (Function, bool) {
+	for _, f := range HTTP {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}

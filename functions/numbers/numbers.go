@@ -1,0 +1,24 @@
+// Package numbers serves the account's numbers, their routing and the extensions in use (PRODUCT.md A2, A10, A11, U3).
+//
+// Its routes are mounted by its Lambda (functions/numbers/bootstrap) and by the
+// local stack alike. Routes not built yet answer 501 as problem documents.
+package numbers
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/switchboard/switchboard/functions/api"
+	"github.com/switchboard/switchboard/functions/gateway"
+)
+
+// Name is the function's name in the routing table.
+const Name = "numbers"
+
+// Register mounts the function's routes on mux and its operations on a.
+func Register(mux *http.ServeMux, a huma.API, deps api.Deps) {
+	_, _ = a, deps
+	fn, _ := gateway.Find(Name)
+	api.Planned(mux, fn)
+}
