@@ -95,6 +95,10 @@ func (k OpKind) String() string {
 // Versions: a put with VersionEquals(n) stores version n+1, any other put
 // stores version 1; an update increments the version (an update of a
 // missing item creates it, at version 1, unless its condition forbids it).
+//
+// An update never revives an expired item: on an expired item that is still
+// stored it fails with ErrConflict whatever its condition; write the item
+// anew with a put.
 type Op struct {
 	Kind   OpKind
 	Key    Key

@@ -12,7 +12,8 @@ const (
 
 // Index describes one global secondary index: a string partition key and a
 // string sort key, projecting all attributes. An item appears in an index
-// only when it carries the index's partition key attribute.
+// only when it carries both of the index's key attributes (as non-empty
+// strings).
 type Index struct {
 	Name string
 	PK   string

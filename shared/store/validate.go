@@ -63,6 +63,9 @@ func CheckWrite(ops []Op) error {
 					return fmt.Errorf("%w: operation %d sets key or version attribute %q", ErrInvalid, i, name)
 				}
 			}
+			if dup := repeated(op); dup != "" {
+				return fmt.Errorf("%w: operation %d names attribute %q more than once", ErrInvalid, i, dup)
+			}
 			for _, name := range op.Remove {
 				if reserved(name) {
 					return fmt.Errorf("%w: operation %d removes key or version attribute %q", ErrInvalid, i, name)
@@ -94,6 +97,26 @@ func CheckWrite(ops []Op) error {
 		seen[op.Key] = i
 	}
 	return nil
+}
+
+// repeated returns an attribute that an update removes or adds to more
+// than once, or removes and adds to; DynamoDB rejects such overlapping
+// paths, so both adapters do.
+func repeated(op *Op) string {
+	seen := make(map[string]bool, len(op.Remove)+len(op.Add))
+	for _, name := range op.Remove {
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+	}
+	for _, a := range op.Add {
+		if seen[a.Attr] {
+			return a.Attr
+		}
+		seen[a.Attr] = true
+	}
+	return ""
 }
 
 func reserved(name string) bool { return name == AttrPK || name == AttrSK || name == AttrVersion }

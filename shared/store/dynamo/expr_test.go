@@ -57,15 +57,16 @@ func TestRequestExpressions(t *testing.T) {
 		{"delete exists", store.Delete(k).If(store.Exists()), "attribute_exists(PK) AND (attribute_not_exists(ttl) OR ttl > 1000)", ""},
 		{"delete version", store.Delete(k).If(store.VersionEquals(7)), "v = 7 AND (attribute_not_exists(ttl) OR ttl > 1000)", ""},
 		{"update", store.Op{Kind: store.OpUpdate, Key: k, Set: store.Item{"b": store.S("2"), "a": store.S("1")}, Remove: []string{"c"}, Add: []store.Add{{Attr: "n", Delta: 3}}},
-			"", `SET a = "1", b = "2" REMOVE c ADD v 1, n 3`},
-		{"update remove only", store.Op{Kind: store.OpUpdate, Key: k, Remove: []string{"ttl"}}, "", "REMOVE ttl ADD v 1"},
-		{"floor below the delta", store.Update(k).AddAtLeast("cents", -300, 0), "cents >= 300", "ADD v 1, cents -300"},
-		{"floor reached from zero", store.Update(k).AddAtLeast("cents", 500, 10), "attribute_not_exists(cents) OR cents >= -490", "ADD v 1, cents 500"},
+			"attribute_not_exists(ttl) OR ttl > 1000", `SET a = "1", b = "2" REMOVE c ADD v 1, n 3`},
+		{"update remove only", store.Op{Kind: store.OpUpdate, Key: k, Remove: []string{"ttl"}}, "attribute_not_exists(ttl) OR ttl > 1000", "REMOVE ttl ADD v 1"},
+		{"update not exists", store.Update(k).AddTo("n", 1).If(store.NotExists()), "attribute_not_exists(PK)", "ADD v 1, n 1"},
+		{"floor below the delta", store.Update(k).AddAtLeast("cents", -300, 0), "(attribute_not_exists(ttl) OR ttl > 1000) AND (cents >= 300)", "ADD v 1, cents -300"},
+		{"floor reached from zero", store.Update(k).AddAtLeast("cents", 500, 10), "(attribute_not_exists(ttl) OR ttl > 1000) AND (attribute_not_exists(cents) OR cents >= -490)", "ADD v 1, cents 500"},
 		{"floor with condition", store.Update(k).AddAtLeast("cents", -1, -1000).If(store.Exists()),
 			"(attribute_exists(PK) AND (attribute_not_exists(ttl) OR ttl > 1000)) AND (attribute_not_exists(cents) OR cents >= -999)", "ADD v 1, cents -1"},
 		{"two floors", store.Update(k).AddAtLeast("a", 1, 0).AddAtLeast("b", -1, 0),
-			"(attribute_not_exists(a) OR a >= -1) AND (b >= 1)", "ADD v 1, a 1, b -1"},
-		{"floor beyond int64", store.Update(k).AddAtLeast("a", -1, math.MaxInt64), "a >= 9223372036854775808", "ADD v 1, a -1"},
+			"(attribute_not_exists(ttl) OR ttl > 1000) AND (attribute_not_exists(a) OR a >= -1) AND (b >= 1)", "ADD v 1, a 1, b -1"},
+		{"floor beyond int64", store.Update(k).AddAtLeast("a", -1, math.MaxInt64), "(attribute_not_exists(ttl) OR ttl > 1000) AND (a >= 9223372036854775808)", "ADD v 1, a -1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,9 +33,10 @@ func (db *DB) Write(ctx context.Context, ops ...store.Op) error {
 // transaction and, unpacked, as a single request.
 func request(table string, op store.Op, now int64) types.TransactWriteItem {
 	e := newExpr()
-	cond := e.condition(op.Cond, now)
+	var cond string
 	switch op.Kind {
 	case store.OpPut:
+		cond = e.condition(op.Cond, now)
 		return types.TransactWriteItem{Put: &types.Put{
 			TableName:                 aws.String(table),
 			Item:                      versioned(op),
@@ -44,6 +45,7 @@ func request(table string, op store.Op, now int64) types.TransactWriteItem {
 			ExpressionAttributeValues: e.attrValues(),
 		}}
 	case store.OpDelete:
+		cond = e.condition(op.Cond, now)
 		return types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 aws.String(table),
 			Key:                       keyItem(op.Key),
@@ -51,6 +53,17 @@ func request(table string, op store.Op, now int64) types.TransactWriteItem {
 			ExpressionAttributeNames:  e.attrNames(),
 			ExpressionAttributeValues: e.attrValues(),
 		}}
+	}
+	// An update never revives an expired item (see store.Op): without a
+	// condition it must find a live item or none, and "must not exist"
+	// means not stored at all.
+	switch op.Cond.Kind {
+	case store.CondNone:
+		cond = e.live(now)
+	case store.CondNotExists:
+		cond = "attribute_not_exists(" + e.name(store.AttrPK) + ")"
+	default:
+		cond = e.condition(op.Cond, now)
 	}
 	conds := []string{cond}
 	for _, a := range op.Add {

@@ -131,7 +131,8 @@ func (db *DB) check(tx *bolt.Tx, ops []store.Op, now time.Time, identity *events
 			}
 		}
 		live := old != nil && !store.Expired(old, now)
-		if !condHolds(op.Cond, old, live) {
+		// An update never revives an expired item (see store.Op).
+		if !condHolds(op.Cond, old, live) || (op.Kind == store.OpUpdate && old != nil && !live) {
 			return nil, &store.ConflictError{Op: i, Key: op.Key}
 		}
 		next, ok, err := nextItem(op, old)

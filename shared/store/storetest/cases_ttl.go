@@ -39,6 +39,15 @@ func testTTL(t *testing.T, h Harness, clock *Clock) {
 	if got := mustGet(t, s, k1); str(got, "fresh") != "yes" || got[store.AttrTTL] != nil {
 		t.Fatalf("re-created item %v", got)
 	}
+	// An update never revives an expired item, with or without condition.
+	k3 := store.Key{PK: "ACCOUNT#1", SK: "BINDING#3"}
+	wantConflict(t, s.Write(ctx, store.Update(k3).SetAttr("x", store.S("y"))), 0)
+	wantConflict(t, s.Write(ctx, store.Update(k3).AddTo("n", 1).If(store.NotExists())), 0)
+	wantNotFound(t, s, k3)
+	mustWrite(t, s, store.Put(item(k3.PK, k3.SK, "n", 1)))
+	if got := mustGet(t, s, k3); store.Version(got) != 1 || intAttr(t, got, "n") != 1 {
+		t.Fatalf("item written anew over an expired one: %v", got)
+	}
 	// Refreshing a TTL keeps an item alive.
 	k2 := store.Key{PK: "ACCOUNT#1", SK: "BINDING#2"}
 	mustWrite(t, s, store.Update(k2).SetAttr(store.AttrTTL, store.N(clock.Now().Unix()+3600)).If(store.Exists()))
@@ -65,6 +74,9 @@ func testInvalid(t *testing.T, h Harness, _ *Clock) {
 		{"update of nothing", []store.Op{store.Update(store.Key{PK: "A", SK: "B"})}},
 		{"update of the key", []store.Op{store.Update(store.Key{PK: "A", SK: "B"}).SetAttr(store.AttrSK, store.S("C"))}},
 		{"update of the version", []store.Op{store.Update(store.Key{PK: "A", SK: "B"}).AddTo(store.AttrVersion, 1)}},
+		{"remove twice", []store.Op{{Kind: store.OpUpdate, Key: store.Key{PK: "A", SK: "B"}, Remove: []string{"a", "a"}}}},
+		{"add twice", []store.Op{store.Update(store.Key{PK: "A", SK: "B"}).AddTo("n", 1).AddTo("n", 2)}},
+		{"remove and add", []store.Op{{Kind: store.OpUpdate, Key: store.Key{PK: "A", SK: "B"}, Remove: []string{"n"}, Add: []store.Add{{Attr: "n", Delta: 1}}}}},
 		{"set and remove", []store.Op{{Kind: store.OpUpdate, Key: store.Key{PK: "A", SK: "B"}, Set: store.Item{"a": store.S("1")}, Remove: []string{"a"}}}},
 		{"unknown kind", []store.Op{{Kind: 99, Key: store.Key{PK: "A", SK: "B"}}}},
 	}
