@@ -1,0 +1,61 @@
+package main
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBuildFunctions cross-compiles a tiny module laid out like
+// functions/<name>/bootstrap, checking the binaries are what the
+// provided.al2023 arm64 runtime runs and that a missing function fails the
+// build with its name.
+func TestBuildFunctions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles with the go tool")
+	}
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/fns\n\ngo 1.22\n")
+	for _, name := range []string{"alpha", "beta"} {
+		writeFile(t, filepath.Join(root, "functions", name, "bootstrap", "main.go"), "package main\n\nfunc main() {}\n")
+	}
+	t.Setenv("GOWORK", "off")
+
+	t.Run("builds", func(t *testing.T) {
+		out := t.TempDir()
+		if err := buildFunctions(t.Context(), root, out, []string{"alpha", "beta"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"alpha", "beta"} {
+			f, err := elf.Open(filepath.Join(out, name, "bootstrap"))
+			if err != nil {
+				t.Fatalf("function %s: %v", name, err)
+			}
+			if f.Machine != elf.EM_AARCH64 {
+				t.Errorf("function %s: machine %v, want %v", name, f.Machine, elf.EM_AARCH64)
+			}
+			if interp := f.Section(".interp"); interp != nil {
+				t.Errorf("function %s: dynamically linked, want a static binary", name)
+			}
+			f.Close()
+		}
+	})
+	t.Run("missing function", func(t *testing.T) {
+		err := buildFunctions(t.Context(), root, t.TempDir(), []string{"alpha", "gamma"})
+		if err == nil || !strings.Contains(err.Error(), "build function gamma") {
+			t.Fatalf("error = %v, want one naming function gamma", err)
+		}
+	})
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/switchboard/switchboard/functions/gateway"
+	"github.com/switchboard/switchboard/shared/store"
+)
+
+// Defaults for the optional StackProps fields.
+const (
+	DefaultMemoryMB     = 256
+	DefaultLogRetention = awslogs.RetentionDays_ONE_MONTH
+)
+
+// StackProps configures the Switchboard stack.
+type StackProps struct {
+	awscdk.StackProps
+
+	// CodeDir holds one folder per function, named after the function, each
+	// containing the function's linux/arm64 executable called bootstrap (the
+	// name the provided.al2023 runtime starts). The app fills it by building
+	// the functions; tests point it at placeholder files so synthesis needs
+	// no cross-compilation.
+	CodeDir string
+
+	// MemoryMB is the memory size of every function; zero means
+	// DefaultMemoryMB.
+	MemoryMB int
+
+	// LogRetention is how long function logs are kept; empty means
+	// DefaultLogRetention.
+	LogRetention awslogs.RetentionDays
+}
+
+// withDefaults returns p with its zero-valued optional fields filled in.
+func (p StackProps) withDefaults() StackProps {
+	if p.MemoryMB == 0 {
+		p.MemoryMB = DefaultMemoryMB
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = DefaultLogRetention
+	}
+	return p
+}
+
+// validate reports the first problem that would otherwise surface as an
+// obscure error deep inside synthesis.
+func (p StackProps) validate() error {
+	if p.MemoryMB < 128 || p.MemoryMB > 10240 {
+		return fmt.Errorf("memory %d MB is outside Lambda's 128-10240 MB range", p.MemoryMB)
+	}
+	if p.CodeDir == "" {
+		return errors.New("no code folder given for the functions")
+	}
+	for _, name := range gateway.Names() {
+		path := filepath.Join(p.CodeDir, name, "bootstrap")
+		info, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("code for function %s: %w", name, err)
+		}
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("code for function %s: %s is not a regular file", name, path)
+		}
+	}
+	return nil
+}
+
+// NewStack defines the Switchboard stack in scope. It returns an error when
+// props are unusable, before any resource is defined.
+func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.Stack, error) {
+	props = props.withDefaults()
+	if err := props.validate(); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+	def := store.Definition("")
+
+	sprops := props.StackProps
+	sprops.Tags = stackTags(sprops.Tags)
+	if sprops.Description == nil {
+		sprops.Description = jsii.String("Switchboard cloud PBX: table, buckets, functions and HTTP API")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &sprops)
+
+	table, err := newTable(stack, def)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+	buckets := newBuckets(stack)
+	fns := newFunctions(stack, functionsConfig{
+		codeDir:      props.CodeDir,
+		memoryMB:     props.MemoryMB,
+		logRetention: props.LogRetention,
+		env:          functionEnv(table, buckets),
+	})
+	if err := grantAccess(table, buckets, fns); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+	if err := attachStream(table, fns); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+	api, err := newAPI(stack, fns)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Base URL of the HTTP API"),
+		Value:       api.Url(),
+	})
+	// The media fleet runs outside this stack and finds the table by name.
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Name of the Switchboard table"),
+		Value:       table.TableName(),
+	})
+	return stack, nil
+}
+
+// stackTags adds the app tag to tags. Tags are set on the stack itself
+// because CloudFormation then applies them to every resource it creates,
+// and the explicitStackTags feature flag ignores Tags.Of on a stack.
+func stackTags(tags *map[string]*string) *map[string]*string {
+	out := map[string]*string{"app": jsii.String("switchboard")}
+	if tags != nil {
+		for k, v := range *tags {
+			out[k] = v
+		}
+	}
+	return &out
+}
