@@ -18,27 +18,36 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/switchboard/switchboard/functions/gateway"
+	"github.com/switchboard/switchboard/shared/account"
 	"github.com/switchboard/switchboard/shared/store"
 )
 
 // Deps is what the handlers of an HTTP function work with.
 type Deps struct {
-	Store  store.Store
-	Logger *slog.Logger
+	Store    store.Store
+	Accounts *account.Service
+	Logger   *slog.Logger
 }
 
 // Version of the API document.
 const Version = "1.0.0"
 
 // New returns the /v1 API on mux. Its OpenAPI document is served at
-// /v1/openapi.json (and .yaml).
-func New(mux *http.ServeMux) huma.API {
+// /v1/openapi.json (and .yaml). Secured operations authenticate through
+// authn.
+func New(mux *http.ServeMux, authn Authenticator) huma.API {
 	cfg := huma.DefaultConfig("Switchboard API", Version)
 	cfg.Info.Description = "The API of Switchboard, a hosted telephone system: accounts, users, phones, groups, numbers and routing."
 	cfg.OpenAPIPath = "/v1/openapi"
 	cfg.DocsPath = "/v1/docs"
 	cfg.SchemasPath = "/v1/schemas"
-	return humago.New(mux, cfg)
+	cfg.Components.SecuritySchemes = schemes
+	a := humago.New(mux, cfg)
+	a.UseMiddleware(remember)
+	if authn != nil {
+		a.UseMiddleware(authenticate(a, authn))
+	}
+	return a
 }
 
 // Planned mounts the paths of a function that are not built yet: every

@@ -20,7 +20,11 @@ type Registrar func(mux *http.ServeMux, a huma.API, deps Deps)
 func Mount(deps Deps, fns ...Registrar) *http.ServeMux {
 	mux := http.NewServeMux()
 	Health(mux)
-	a := New(mux)
+	var authn Authenticator
+	if deps.Accounts != nil {
+		authn = deps.Accounts
+	}
+	a := New(mux, authn)
 	for _, register := range fns {
 		register(mux, a, deps)
 	}
@@ -31,6 +35,6 @@ func Mount(deps Deps, fns ...Registrar) *http.ServeMux {
 // API, payload format 2.0). It does not return.
 func ServeLambda(register Registrar) {
 	env := awsenv.Must(context.Background())
-	mux := Mount(Deps{Store: env.Store, Logger: env.Logger}, register)
+	mux := Mount(Deps{Store: env.Store, Accounts: env.Accounts, Logger: env.Logger}, register)
 	lambda.Start(httpadapter.NewV2(mux).ProxyWithContext)
 }

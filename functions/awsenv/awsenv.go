@@ -12,9 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"log/slog"
 
+	"github.com/switchboard/switchboard/shared/account"
 	"github.com/switchboard/switchboard/shared/config"
+	"github.com/switchboard/switchboard/shared/mail"
+	"github.com/switchboard/switchboard/shared/secret"
 	"github.com/switchboard/switchboard/shared/store/dynamo"
 )
 
@@ -24,6 +29,10 @@ type Env struct {
 	Logger *slog.Logger
 	AWS    aws.Config
 	Store  *dynamo.DB
+	// Accounts is the account domain on the table, with KMS for sealed
+	// secrets and SES for e-mail; nil when SIP_DOMAIN or KMS_KEY_ID is not
+	// set (event functions need neither).
+	Accounts *account.Service
 }
 
 // Load reads the environment and builds the clients. It is called once per
@@ -45,8 +54,18 @@ func Load(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	env := &Env{Config: cfg, Logger: logger, AWS: awsCfg, Store: db}
+	if cfg.SIPDomain != "" && cfg.KMSKeyID != "" {
+		env.Accounts, err = account.New(account.Config{
+			Realm: cfg.SIPDomain, Proxy: cfg.SIPProxy, STUN: cfg.STUNServer, ConsoleURL: cfg.ConsoleURL, MailFrom: cfg.MailFrom,
+		}, db, secret.Envelope{KEK: secret.KMS{Client: kms.NewFromConfig(awsCfg), KeyID: cfg.KMSKeyID}},
+			mail.SES{Client: sesv2.NewFromConfig(awsCfg)}, logger)
+		if err != nil {
+			return nil, err
+		}
+	}
 	logger.Info("function starting", cfg.LogAttrs()...)
-	return &Env{Config: cfg, Logger: logger, AWS: awsCfg, Store: db}, nil
+	return env, nil
 }
 
 // Must is Load for a main: it exits with the error when the environment is

@@ -44,6 +44,12 @@ type Lambda struct {
 	RecordingsBucket string // RECORDINGS_BUCKET
 	LogFormat        string // LOG_FORMAT, default json
 	LogLevel         string // LOG_LEVEL, default info
+	KMSKeyID         string // KMS_KEY_ID: wraps the data keys of sealed secrets
+	SIPDomain        string // SIP_DOMAIN: SIP domain and digest realm
+	SIPProxy         string // SIP_PROXY: registrar host[:port] phones use
+	STUNServer       string // STUN_SERVER: host:port
+	ConsoleURL       string // CONSOLE_URL: base of links in e-mails
+	MailFrom         string // MAIL_FROM: sender of e-mails
 }
 
 // LoadLambda reads a function's configuration and checks it.
@@ -56,6 +62,12 @@ func LoadLambda(getenv Getenv) (Lambda, error) {
 		RecordingsBucket: getenv("RECORDINGS_BUCKET"),
 		LogFormat:        orDefault(getenv("LOG_FORMAT"), "json"),
 		LogLevel:         orDefault(getenv("LOG_LEVEL"), "info"),
+		KMSKeyID:         getenv("KMS_KEY_ID"),
+		SIPDomain:        getenv("SIP_DOMAIN"),
+		SIPProxy:         getenv("SIP_PROXY"),
+		STUNServer:       getenv("STUN_SERVER"),
+		ConsoleURL:       getenv("CONSOLE_URL"),
+		MailFrom:         getenv("MAIL_FROM"),
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("config: TABLE_NAME is not set")
@@ -67,7 +79,8 @@ func LoadLambda(getenv Getenv) (Lambda, error) {
 // is secret.
 func (c Lambda) LogAttrs() []any {
 	return []any{"function", c.Function, "table", c.TableName, "exports_bucket", c.ExportsBucket,
-		"documents_bucket", c.DocumentsBucket, "recordings_bucket", c.RecordingsBucket, "log_level", c.LogLevel}
+		"documents_bucket", c.DocumentsBucket, "recordings_bucket", c.RecordingsBucket, "log_level", c.LogLevel,
+		"kms_key", c.KMSKeyID, "sip_domain", c.SIPDomain, "sip_proxy", c.SIPProxy, "stun", c.STUNServer, "console_url", c.ConsoleURL}
 }
 
 func orDefault(s, def string) string {

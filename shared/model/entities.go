@@ -20,19 +20,40 @@ type Account struct {
 	Company string `dynamodbav:"company"` // company name
 	Plan    string `dynamodbav:"plan"`    // plan id from the catalogue
 	Locked  bool   `dynamodbav:"locked,omitempty"`
+	// Counters that hand out the short ids (w0, e0, g0, c0) and count what
+	// the plan limits. Writers that use them condition on the account's
+	// version, so two creations never take the same id.
+	NextUser    int `dynamodbav:"nextUser"`
+	NextDevice  int `dynamodbav:"nextDevice"`
+	NextGroup   int `dynamodbav:"nextGroup"`
+	NextContact int `dynamodbav:"nextContact"`
+	Users       int `dynamodbav:"users"`
+	Groups      int `dynamodbav:"groups"`
+	// Extension length, 2..4 digits unless the admin changes it.
+	ExtMin int `dynamodbav:"extMin"`
+	ExtMax int `dynamodbav:"extMax"`
+	// The free minutes of the welcome voucher (A0), consumed by billing.
+	FreeLandline int `dynamodbav:"freeLandline"`
+	FreeMobile   int `dynamodbav:"freeMobile"`
+	// Prepaid balance in hundredths of a cent.
+	Balance int64 `dynamodbav:"balance"`
 }
 
 // User is a person of an account.
 type User struct {
 	Common
-	Account   string `dynamodbav:"account"`
-	ID        string `dynamodbav:"id"` // short id, e.g. w0; the full id is account + id
-	Name      string `dynamodbav:"name"`
-	Email     string `dynamodbav:"email"`
-	Admin     bool   `dynamodbav:"admin,omitempty"`
-	Locked    bool   `dynamodbav:"locked,omitempty"`
-	Extension string `dynamodbav:"extension,omitempty"`
-	CallerID  string `dynamodbav:"callerId,omitempty"` // E.164 of one of the user's numbers, or "anonymous"
+	Account string `dynamodbav:"account"`
+	ID      string `dynamodbav:"id"` // short id, e.g. w0; the full id is account + id
+	Name    string `dynamodbav:"name"`
+	Email   string `dynamodbav:"email"`
+	Admin   bool   `dynamodbav:"admin,omitempty"`
+	Locked  bool   `dynamodbav:"locked,omitempty"`
+	// MayChangeRouting lets the user route own numbers (A10).
+	MayChangeRouting bool   `dynamodbav:"mayChangeRouting,omitempty"`
+	Location         string `dynamodbav:"location,omitempty"`
+	Language         string `dynamodbav:"language,omitempty"` // de or en
+	Extension        string `dynamodbav:"extension,omitempty"`
+	CallerID         string `dynamodbav:"callerId,omitempty"` // E.164 of one of the user's numbers, or "anonymous"
 	// Forwarding rules are evaluated by the fleet in order.
 	Forwarding []Forward `dynamodbav:"forwarding,omitempty"`
 }
@@ -106,6 +127,11 @@ type Number struct {
 	Active  bool   `dynamodbav:"active"`           // inactive until its location is verified
 	Route   string `dynamodbav:"route,omitempty"`  // RouteUser, RouteDevice, RouteGroup
 	Target  string `dynamodbav:"target,omitempty"` // user, device or group id
+	// Device, for RouteUser: ring only this one of the user's phones
+	// instead of all of them.
+	Device string `dynamodbav:"device,omitempty"`
+	// Test numbers (01801) come with a new account.
+	Test bool `dynamodbav:"test,omitempty"`
 	// GSI1 lookup by E.164 for inbound routing.
 	LookupPK string `dynamodbav:"GSI1PK,omitempty"`
 	LookupSK string `dynamodbav:"GSI1SK,omitempty"`

@@ -9,6 +9,12 @@ const (
 	TypeDevice  = "device"
 	TypeGroup   = "group"
 	TypeNumber  = "number"
+	TypeLogin   = "login"
+	TypeCred    = "credential"
+	TypeToken   = "tokenref"
+	TypeContact = "contact"
+	TypeAudit   = "audit"
+	TypeGuard   = "guard"
 )
 
 // AttrType is the attribute naming an item's entity type.
@@ -21,6 +27,10 @@ const (
 	prefixDevice  = "DEVICE#"
 	prefixGroup   = "GROUP#"
 	prefixNumber  = "NUMBER#"
+	prefixExt     = "EXT#"
+	prefixToken   = "TOKEN#"
+	prefixContact = "CONTACT#"
+	prefixAudit   = "AUDIT#"
 	skAccount     = "ACCOUNT"
 )
 
@@ -52,12 +62,35 @@ func NumberKey(accountID, e164 string) store.Key {
 	return store.Key{PK: AccountPK(accountID), SK: prefixNumber + e164}
 }
 
+// ExtensionKey addresses the guard item that reserves an extension in an
+// account; it names its owner.
+func ExtensionKey(accountID, ext string) store.Key {
+	return store.Key{PK: AccountPK(accountID), SK: prefixExt + ext}
+}
+
+// TokenRefKey addresses the listing copy of a personal access token.
+func TokenRefKey(accountID, tokenID string) store.Key {
+	return store.Key{PK: AccountPK(accountID), SK: prefixToken + tokenID}
+}
+
+// ContactKey addresses a contact.
+func ContactKey(accountID, contactID string) store.Key {
+	return store.Key{PK: AccountPK(accountID), SK: prefixContact + contactID}
+}
+
+// NumberGuardKey reserves a number across all accounts and says whose it is.
+func NumberGuardKey(e164 string) store.Key { return store.Key{PK: "E164#" + e164, SK: "E164"} }
+
 // Prefixes for listing one kind of entity of an account.
 const (
-	UsersPrefix   = prefixUser
-	DevicesPrefix = prefixDevice
-	GroupsPrefix  = prefixGroup
-	NumbersPrefix = prefixNumber
+	UsersPrefix    = prefixUser
+	DevicesPrefix  = prefixDevice
+	GroupsPrefix   = prefixGroup
+	NumbersPrefix  = prefixNumber
+	ExtPrefix      = prefixExt
+	TokensPrefix   = prefixToken
+	ContactsPrefix = prefixContact
+	AuditPrefix    = prefixAudit
 )
 
 // Global lookups through GSI1: the partition names the unique thing, the

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/switchboard/switchboard/shared/account"
+)
+
+// statusOf maps domain error kinds to HTTP status codes; this is the one
+// place that does.
+var statusOf = map[account.Kind]int{
+	account.Invalid:      http.StatusUnprocessableEntity,
+	account.NotFound:     http.StatusNotFound,
+	account.Conflict:     http.StatusConflict,
+	account.Forbidden:    http.StatusForbidden,
+	account.Unauthorized: http.StatusUnauthorized,
+	account.Limited:      http.StatusTooManyRequests,
+	account.PlanLimit:    http.StatusConflict,
+}
+
+// Err turns a domain error into an RFC 9457 problem whose details name the
+// offending fields (location "body.<field>"). Other errors pass through,
+// and huma answers them with 500 without revealing them.
+func Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	var list account.Errors
+	if errors.As(err, &list) && len(list) > 0 {
+		return problem(list[0].Kind, list)
+	}
+	var e *account.Error
+	if errors.As(err, &e) {
+		return problem(e.Kind, account.Errors{e})
+	}
+	return err
+}
+
+func problem(kind account.Kind, list account.Errors) error {
+	details := make([]error, 0, len(list))
+	detail := list[0].Message
+	for _, e := range list {
+		d := &huma.ErrorDetail{Message: e.Message}
+		if e.Field != "" {
+			d.Location = "body." + e.Field
+			if len(list) == 1 {
+				detail = e.Field + " " + e.Message
+			}
+		}
+		details = append(details, d)
+	}
+	if len(list) > 1 {
+		detail = "several fields are wrong"
+	}
+	status, ok := statusOf[kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return huma.NewError(status, detail, details...)
+}
