@@ -136,3 +136,7 @@ type Number struct {
 	LookupPK string `dynamodbav:"GSI1PK,omitempty"`
 	LookupSK string `dynamodbav:"GSI1SK,omitempty"`
 }
+
+// SetVersion records the store's version of the item an entity was read
+// from, for a later conditional write.
+func (c *Common) SetVersion(v int64) { c.Version = v }
