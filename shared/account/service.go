@@ -38,6 +38,21 @@ type Config struct {
 	ConsoleURL    string // base URL of the console, for links in e-mails
 	MailFrom      string // sender of e-mails
 	Region        string // country national numbers are read in
+	Limits        Limits
+}
+
+// Limits bound attempts per caller; zero fields take the defaults.
+type Limits struct {
+	SignupsPerHour  int // per client address (default 20)
+	LoginsPerClient int // per client address and 15 minutes (default 100)
+	LoginsPerEmail  int // per e-mail address and 15 minutes (default 10)
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // Service is the account domain.
@@ -78,9 +93,9 @@ func New(cfg Config, st store.Store, seal Sealer, outbox mail.Outbox, logger *sl
 		logger = slog.Default()
 	}
 	s := &Service{cfg: cfg, store: st, seal: seal, outbox: outbox, log: logger, now: time.Now}
-	s.loginLimit = auth.Limiter{Store: st, Name: "login-email", Limit: 10, Window: 15 * time.Minute}
-	s.clientLimit = auth.Limiter{Store: st, Name: "login-client", Limit: 100, Window: 15 * time.Minute}
-	s.signupLimit = auth.Limiter{Store: st, Name: "signup", Limit: 20, Window: time.Hour}
+	s.loginLimit = auth.Limiter{Store: st, Name: "login-email", Limit: orInt(cfg.Limits.LoginsPerEmail, 10), Window: 15 * time.Minute}
+	s.clientLimit = auth.Limiter{Store: st, Name: "login-client", Limit: orInt(cfg.Limits.LoginsPerClient, 100), Window: 15 * time.Minute}
+	s.signupLimit = auth.Limiter{Store: st, Name: "signup", Limit: orInt(cfg.Limits.SignupsPerHour, 20), Window: time.Hour}
 	return s, nil
 }
 

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchboard/switchboard/functions/accounts"
+	"github.com/switchboard/switchboard/functions/api"
+	"github.com/switchboard/switchboard/functions/billing"
+	"github.com/switchboard/switchboard/functions/groups"
+	"github.com/switchboard/switchboard/functions/numbers"
+	"github.com/switchboard/switchboard/functions/streamsync"
+	"github.com/switchboard/switchboard/functions/users"
+	"github.com/switchboard/switchboard/functions/verification"
+	"github.com/switchboard/switchboard/functions/vouchers"
+	"github.com/switchboard/switchboard/mediafleet/node"
+	"github.com/switchboard/switchboard/mediafleet/stun"
+	"github.com/switchboard/switchboard/shared/account"
+	"github.com/switchboard/switchboard/shared/mail"
+	"github.com/switchboard/switchboard/shared/secret"
+	"github.com/switchboard/switchboard/shared/store/embedded"
+)
+
+// httpFunctions are the HTTP functions the local stack serves on one mux.
+var httpFunctions = []api.Registrar{
+	accounts.Register, users.Register, groups.Register, numbers.Register,
+	billing.Register, vouchers.Register, verification.Register,
+}
+
+// Stack is the whole of Switchboard in one process: the embedded table,
+// the HTTP API, the fleet's SIP and STUN listeners, and streamsync feeding
+// the fleet from the table's change log.
+type Stack struct {
+	cfg  Config
+	log  *slog.Logger
+	db   *embedded.DB
+	http *http.Server
+	ln   net.Listener
+	sip  *node.Node
+	stun *stun.Server
+	sync *streamsync.Handler
+}
+
+// Open opens the database and binds every listener, so that a port in use
+// or a bad database fails before anything serves.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Stack, error) {
+	s := &Stack{cfg: cfg, log: logger}
+	var err error
+	if s.db, err = embedded.Open(embedded.Config{Path: cfg.DBPath(), Logger: logger}); err != nil {
+		return nil, err
+	}
+	if err := s.bind(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) bind(ctx context.Context) error {
+	var err error
+	if s.cfg.SIPUDP != off || s.cfg.SIPTCP != off {
+		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain}, s.log)
+		if err != nil {
+			return err
+		}
+		if err := s.sip.Listen(ctx); err != nil {
+			return err
+		}
+	}
+	if s.cfg.STUN != off {
+		if s.stun, err = stun.New(stun.Config{Addr: s.cfg.STUN}, s.log); err != nil {
+			return err
+		}
+		if err := s.stun.Listen(ctx); err != nil {
+			return err
+		}
+	}
+	var lc net.ListenConfig
+	if s.ln, err = lc.Listen(ctx, "tcp", s.cfg.HTTP); err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	accounts, err := s.accounts()
+	if err != nil {
+		return err
+	}
+	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.sync, err = streamsync.New(fleetSink{log: s.log}, s.log)
+	return err
+}
+
+// accounts builds the account domain of the local stack: SIP passwords
+// sealed with a key file in the data folder, e-mails as .eml files in its
+// outbox folder, and the addresses phones and users are told.
+func (s *Stack) accounts() (*account.Service, error) {
+	kf, err := secret.OpenKeyFile(filepath.Join(s.cfg.Data, "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	signups, logins := s.cfg.Limits()
+	cfg := account.Config{Realm: s.cfg.SIPDomain, ConsoleURL: "http://" + s.ln.Addr().String(),
+		Limits: account.Limits{SignupsPerHour: signups, LoginsPerClient: logins}}
+	if s.sip != nil {
+		if a := s.sip.UDPAddr(); a != nil {
+			cfg.Proxy = a.String()
+		} else if a := s.sip.TCPAddr(); a != nil {
+			cfg.Proxy = a.String()
+		}
+	}
+	if s.stun != nil {
+		cfg.STUN = s.stun.Addr().String()
+	}
+	return account.New(cfg, s.db, secret.Envelope{KEK: kf}, mail.Folder{Dir: s.cfg.Outbox()}, s.log)
+}
+
+func addrOrEmpty(a string) string {
+	if a == off {
+		return ""
+	}
+	return a
+}
+
+// Run serves until ctx ends, then shuts everything down and closes the
+// database. It returns the first failure of any part.
+func (s *Stack) Run(ctx context.Context) error {
+	defer s.close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.http.Shutdown(shut)
+	})
+	if s.sip != nil {
+		g.Go(func() error { return s.sip.Serve(ctx) })
+	}
+	if s.stun != nil {
+		g.Go(func() error { return s.stun.Serve(ctx) })
+	}
+	g.Go(func() error { return s.follow(ctx) })
+	s.log.Info("switchboard ready", s.readyAttrs()...)
+	return g.Wait()
+}
+
+// follow feeds streamsync from the change log, from the newest record on.
+// The fleet loads what was there before from the table itself.
+func (s *Stack) follow(ctx context.Context) error {
+	for ctx.Err() == nil {
+		after, err := s.db.LastSequence()
+		if err != nil {
+			return fmt.Errorf("change log: %w", err)
+		}
+		err = s.db.Subscribe(ctx, after, 100, func(ctx context.Context, recs []events.DynamoDBEventRecord) error {
+			resp, err := s.sync.Handle(ctx, events.DynamoDBEvent{Records: recs})
+			if err == nil && len(resp.BatchItemFailures) > 0 {
+				s.log.Warn("streamsync could not apply change records", "first_failed", resp.BatchItemFailures[0].ItemIdentifier)
+			}
+			return err
+		})
+		switch {
+		case err == nil, errors.Is(err, embedded.ErrClosed):
+			return nil
+		case errors.Is(err, embedded.ErrTrimmed):
+			s.log.Warn("change log trimmed past this reader; following from the newest record", "err", err)
+		default:
+			return fmt.Errorf("change log: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Stack) readyAttrs() []any {
+	attrs := []any{"http", s.ln.Addr().String()}
+	if s.sip != nil {
+		if a := s.sip.UDPAddr(); a != nil {
+			attrs = append(attrs, "sip_udp", a.String())
+		}
+		if a := s.sip.TCPAddr(); a != nil {
+			attrs = append(attrs, "sip_tcp", a.String())
+		}
+	}
+	if s.stun != nil {
+		attrs = append(attrs, "stun", s.stun.Addr().String())
+	}
+	return append(attrs, "sip_domain", s.cfg.SIPDomain, "db", s.db.Path())
+}
+
+// close releases whatever Open acquired; parts that served have closed
+// their sockets already.
+func (s *Stack) close() {
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	if s.sip != nil {
+		_ = s.sip.Close()
+	}
+	if s.stun != nil {
+		_ = s.stun.Close()
+	}
+	if s.db != nil {
+		if err := s.db.Close(); err != nil {
+			s.log.Error("close database", "err", err)
+		}
+	}
+}
