@@ -3,6 +3,7 @@ package groups_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,12 +14,23 @@ import (
 	"github.com/switchboard/switchboard/functions/numbers"
 )
 
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
+
 func start(t *testing.T) *apitest.Server {
 	return apitest.Start(t, accounts.Register, groups.Register, numbers.Register)
 }
 
+// TestGroupLifecycle runs on both store adapters: the embedded file and
+// DynamoDB Local.
 func TestGroupLifecycle(t *testing.T) {
-	s := start(t)
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			groupLifecycle(t, b.Start(t, accounts.Register, groups.Register, numbers.Register))
+		})
+	}
+}
+
+func groupLifecycle(t *testing.T, s *apitest.Server) {
 	a := s.SignUp(t, "Acme", "ada@acme.example")
 	num := a.Numbers[0]
 	r := s.Do(t, http.MethodPost, "/v1/groups", map[string]any{"name": "Sales", "extension": "20", "members": []string{"w0"}, "number": num}, a.Token)
