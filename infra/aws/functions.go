@@ -40,6 +40,7 @@ type functionsConfig struct {
 	memoryMB     int
 	logRetention awslogs.RetentionDays
 	env          map[string]*string
+	httpEnv      map[string]*string // env plus the account domain's settings
 }
 
 // newFunctions defines one Lambda per function the gateway package lists,
@@ -47,10 +48,10 @@ type functionsConfig struct {
 func newFunctions(scope constructs.Construct, cfg functionsConfig) functions {
 	fns := make(functions)
 	for _, f := range gateway.HTTP {
-		fns[f.Name] = newFunction(scope, f.Name, httpTimeoutSeconds, cfg)
+		fns[f.Name] = newFunction(scope, f.Name, httpTimeoutSeconds, cfg, cfg.httpEnv)
 	}
 	for _, name := range gateway.Event {
-		fns[name] = newFunction(scope, name, eventTimeoutSeconds, cfg)
+		fns[name] = newFunction(scope, name, eventTimeoutSeconds, cfg, cfg.env)
 	}
 	return fns
 }
@@ -58,7 +59,7 @@ func newFunctions(scope constructs.Construct, cfg functionsConfig) functions {
 // newFunction defines one function and its log group. The log group is
 // explicit so its retention is set by CloudFormation itself, without the
 // extra custom-resource Lambda that the logRetention property deploys.
-func newFunction(scope constructs.Construct, name string, timeoutSeconds float64, cfg functionsConfig) awslambda.Function {
+func newFunction(scope constructs.Construct, name string, timeoutSeconds float64, cfg functionsConfig, env map[string]*string) awslambda.Function {
 	logs := awslogs.NewLogGroup(scope, jsii.String(name+"Logs"), &awslogs.LogGroupProps{
 		Retention: cfg.logRetention,
 		// Logs expire after the retention period anyway; keeping them past
@@ -73,7 +74,7 @@ func newFunction(scope constructs.Construct, name string, timeoutSeconds float64
 		Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(cfg.codeDir, name)), nil),
 		MemorySize:   jsii.Number(float64(cfg.memoryMB)),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
-		Environment:  &cfg.env,
+		Environment:  &env,
 		// The handlers log JSON through slog; the JSON log format keeps
 		// Lambda's own platform lines in the same shape.
 		LoggingFormat: awslambda.LoggingFormat_JSON,

@@ -21,6 +21,7 @@ const (
 	ctxStackName = "stackName" // CloudFormation stack name
 	ctxCodeDir   = "codeDir"   // prebuilt functions: DIR/<name>/bootstrap
 	ctxMemoryMB  = "memoryMB"  // memory of every function
+	ctxSIPDomain = "sipDomain" // SIP domain and realm phones register to
 )
 
 const defaultStackName = "Switchboard"
@@ -38,6 +39,7 @@ type config struct {
 	StackName string
 	CodeDir   string // empty: build the functions into Outdir/.build
 	MemoryMB  int
+	SIPDomain string
 	Outdir    string
 	Account   string
 	Region    string
@@ -70,6 +72,7 @@ func run(ctx context.Context) error {
 		StackProps: awscdk.StackProps{Env: environment(cfg)},
 		CodeDir:    cfg.CodeDir,
 		MemoryMB:   cfg.MemoryMB,
+		SIPDomain:  cfg.SIPDomain,
 	})
 	if err != nil {
 		return err
@@ -135,6 +138,7 @@ func readConfig(app awscdk.App) (config, error) {
 		}
 		cfg.MemoryMB = mb
 	}
+	cfg.SIPDomain = contextString(app, ctxSIPDomain)
 	if cfg.MemoryMB == 0 {
 		cfg.MemoryMB = DefaultMemoryMB
 	}

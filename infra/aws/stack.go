@@ -39,6 +39,10 @@ type StackProps struct {
 	// LogRetention is how long function logs are kept; empty means
 	// DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+
+	// SIPDomain is the SIP domain and digest realm phones register to;
+	// empty means DefaultSIPDomain.
+	SIPDomain string
 }
 
 // withDefaults returns p with its zero-valued optional fields filled in.
@@ -48,6 +52,9 @@ func (p StackProps) withDefaults() StackProps {
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
+	}
+	if p.SIPDomain == "" {
+		p.SIPDomain = DefaultSIPDomain
 	}
 	return p
 }
@@ -95,12 +102,16 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
 	buckets := newBuckets(stack)
+	key := newSecretsKey(stack)
+	env := functionEnv(table, buckets)
 	fns := newFunctions(stack, functionsConfig{
 		codeDir:      props.CodeDir,
 		memoryMB:     props.MemoryMB,
 		logRetention: props.LogRetention,
-		env:          functionEnv(table, buckets),
+		env:          env,
+		httpEnv:      accountEnv(env, key, props.SIPDomain),
 	})
+	grantSecrets(key, fns)
 	if err := grantAccess(table, buckets, fns); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}

@@ -37,6 +37,43 @@ func TestStack(t *testing.T) {
 	t.Run("api", s.testAPI)
 	t.Run("stream", s.testStream)
 	t.Run("outputs and tags", s.testOutputsAndTags)
+	t.Run("secrets", s.testSecrets)
+}
+
+// testSecrets checks the key that seals SIP passwords: rotated, retained,
+// usable by every HTTP function, named in their environment with the SIP
+// domain; and that the users function may send e-mail.
+func (s synthesized) testSecrets(t *testing.T) {
+	s.template.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
+	s.template.HasResource(jsii.String("AWS::KMS::Key"), map[string]any{
+		"Properties":     map[string]any{"EnableKeyRotation": true},
+		"DeletionPolicy": "Retain",
+	})
+	for _, f := range gateway.HTTP {
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Description": functionDescription(f.Name),
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				envSIPDomain: DefaultSIPDomain,
+				envKMSKeyID:  assertions.Match_AnyValue(),
+			})},
+		})
+	}
+	for _, name := range gateway.Event {
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Description": functionDescription(name),
+			"Environment": map[string]any{"Variables": assertions.Match_Not(assertions.Match_ObjectLike(&map[string]any{envKMSKeyID: assertions.Match_AnyValue()}))},
+		})
+	}
+	s.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"Action": []any{"ses:SendEmail", "ses:SendRawEmail"}, "Effect": "Allow"}),
+		})},
+	})
+	s.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"Action": assertions.Match_ArrayWith(&[]any{"kms:Decrypt", "kms:Encrypt"})}),
+		})},
+	})
 }
 
 // synthesize builds the stack with cdk.json's feature flags, as the CLI
