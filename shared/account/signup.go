@@ -119,7 +119,7 @@ func (s *Service) signupWrite(in SignupInput, hash string) (SignupResult, []stor
 	acct := model.Account{
 		Common: model.Common{PK: model.AccountPK(id), SK: model.AccountKey(id).SK, Type: model.TypeAccount, Created: now, Updated: now},
 		ID:     id, Company: in.Company, Plan: in.Plan, NextUser: 1, Users: 1, ExtMin: 2, ExtMax: 4,
-		FreeLandline: freeLandline, FreeMobile: freeMobile,
+		FreeLandline: freeLandline, FreeMobile: freeMobile, ListPK: model.AccountsIndexPK, ListSK: id,
 	}
 	user := model.User{
 		Common:  model.Common{PK: model.AccountPK(id), SK: model.UserKey(id, "w0").SK, Type: model.TypeUser, Created: now, Updated: now},

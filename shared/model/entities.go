@@ -37,6 +37,10 @@ type Account struct {
 	FreeMobile   int `dynamodbav:"freeMobile"`
 	// Prepaid balance in hundredths of a cent.
 	Balance int64 `dynamodbav:"balance"`
+	// Every account is listed in GSI2 under AccountsIndexPK, so the fleet
+	// can load a snapshot of all accounts without a scan.
+	ListPK string `dynamodbav:"GSI2PK,omitempty"`
+	ListSK string `dynamodbav:"GSI2SK,omitempty"`
 }
 
 // User is a person of an account.

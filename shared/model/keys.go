@@ -97,6 +97,13 @@ const (
 // sort key its kind.
 const LookupIndex = "GSI1"
 
+// AccountsIndex and AccountsIndexPK list every account (GSI2SK is the
+// account id).
+const (
+	AccountsIndex   = "GSI2"
+	AccountsIndexPK = "ACCOUNTS"
+)
+
 // DeviceLookup is the GSI1 partition of a device (by its global id).
 func DeviceLookup(deviceID string) string { return "DEVICE#" + deviceID }
 
