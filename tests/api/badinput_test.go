@@ -196,8 +196,8 @@ func (bi *badInput) base(op *apiclient.Operation, s *apiclient.Schema) any {
 			e := fmt.Sprintf("signup.%d@example.com", apiclient.Unique())
 			bi.emails = append(bi.emails, e)
 			return e, true
-		case name == "userId" && len(users) > 1:
-			return users[1], true
+		case name == "userId" && len(users) > 0:
+			return users[len(users)-1], true // a member of no fixture group when there are several users
 		case name == "members" && len(users) > 0:
 			return []any{users[0]}, true
 		case name == "route":

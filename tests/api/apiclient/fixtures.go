@@ -42,6 +42,9 @@ var lists = map[string]string{
 // can tell the account's data from any other's in an answer.
 func (c *Client) Build(ctx context.Context, d *Document, a Account, marker string, n int) (*Fixtures, error) {
 	f := &Fixtures{Account: a, Marker: marker, IDs: map[string][]string{}, FullIDs: map[string][]string{}, Used: map[string]bool{}, ext: 20}
+	// What sign-up made, for when the list operations do not exist.
+	f.IDs["userId"], f.FullIDs["userId"] = []string{a.AdminID}, []string{a.ID + a.AdminID}
+	f.IDs["number"] = a.Numbers
 	for i := 0; i < n; i++ {
 		if d.Find("POST", "/v1/tokens") != nil {
 			t, err := c.CreateToken(ctx, a.Token, fmt.Sprintf("%s token %d", marker, i))
@@ -75,7 +78,10 @@ func (c *Client) Build(ctx context.Context, d *Document, a Account, marker strin
 			}
 		}
 	}
-	f.IDs["userId"] = users
+	f.IDs["userId"] = append(f.IDs["userId"], users...)
+	if len(users) == 0 {
+		users = []string{a.AdminID} // no user operations: the admin stands in
+	}
 	var groups []string
 	for i := 0; i < n; i++ {
 		id, err := f.createWith(ctx, c, d, "POST", "/v1/groups", nil, func(path string, s *Schema) (any, bool) {
