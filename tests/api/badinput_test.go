@@ -310,7 +310,9 @@ func (bi *badInput) stringCases(op *apiclient.Operation, p property, base any) [
 	if s.Format == "email" || strings.EqualFold(name, "email") || name == "emails" {
 		add("not an e-mail address", "not-an-email", s.Format != "email")
 		add("no domain", "someone@", s.Format != "email")
-		if op.Method == "POST" && (op.Path == "/v1/accounts" || op.Path == "/v1/users") {
+		// A login e-mail address is unique across accounts, in any case
+		// (a contact's addresses and a login attempt's are not logins).
+		if name == "email" && op.Key() != "POST /v1/sessions" {
 			add("e-mail address taken", bi.f.Account.Email, true)
 			add("e-mail address taken, other case", strings.ToUpper(bi.f.Account.Email), true)
 		}
