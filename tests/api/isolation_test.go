@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/tests/api/apiclient"
+	"github.com/switchboard/switchboard/tests/harness"
 )
 
 // How an operation without path parameters is checked for isolation. Such
@@ -86,9 +87,10 @@ type tenants struct {
 	foreign map[string][]string // B's ids A must not reach, by path parameter
 	secrets []string            // strings of B that no answer to A may contain
 	revoked string              // a revoked personal access token of A's
+	member  string              // a session of a user of A's who is not an admin
 }
 
-func setUp(t *testing.T, c *apiclient.Client, doc *apiclient.Document) *tenants {
+func setUp(t *testing.T, c *apiclient.Client, doc *apiclient.Document, s *harness.Stack) *tenants {
 	ctx := context.Background()
 	tn := &tenants{c: c, doc: doc}
 	tn.b = build(t, c, doc, signUp(t, c, "Bravo"), "BravoSecret", 3)
@@ -128,6 +130,15 @@ func setUp(t *testing.T, c *apiclient.Client, doc *apiclient.Document) *tenants 
 			t.Fatal(err)
 		}
 		tn.revoked = tok.Secret
+	}
+	// A user of A's who is not an admin, logged in through the welcome
+	// e-mail's link.
+	if token := setupToken(t, c, s, tn.a, 1); token != "" {
+		session, err := c.SetPassword(ctx, token, apiclient.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.member = session
 	}
 	return tn
 }
@@ -219,10 +230,14 @@ func (tn *tenants) attempts(t *testing.T) []attempt {
 	return out
 }
 
-// credentials are the three ways A authenticates: the session, a personal
-// access token as bearer, and the same token as Basic id:secret.
+// credentials are the ways A authenticates: the admin's session, a
+// personal access token as bearer, the same token as Basic id:secret, and
+// the session of a user who is not an admin.
 func (tn *tenants) credentials() []string {
 	creds := []string{tn.a.Account.Token}
+	if tn.member != "" {
+		creds = append(creds, tn.member)
+	}
 	if len(tn.a.Tokens) > 0 {
 		tok := tn.a.Tokens[0]
 		creds = append(creds, tok.Secret)
@@ -234,11 +249,11 @@ func (tn *tenants) credentials() []string {
 }
 
 func TestTenantIsolation(t *testing.T) {
-	c, doc := start(t)
+	c, doc, s := start(t)
 	for _, why := range coverage(doc) {
 		t.Errorf("not covered: %s", why)
 	}
-	tn := setUp(t, c, doc)
+	tn := setUp(t, c, doc, s)
 	ctx := context.Background()
 	// A's fixtures were made after B's; B's state is read now and again
 	// at the end.
@@ -248,7 +263,7 @@ func TestTenantIsolation(t *testing.T) {
 
 	t.Run("B's ids with A's credentials", func(t *testing.T) {
 		ats := tn.attempts(t)
-		t.Logf("%d calls with B's ids in the path", len(ats))
+		t.Logf("%d calls with B's ids in the path, %d kinds of credentials", len(ats), len(creds))
 		for i, at := range ats {
 			cred := creds[i%len(creds)]
 			r, err := tn.c.Do(ctx, at.op.Method, at.path, tn.body(at.op), cred)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ var public = map[string]string{
 }
 
 // start runs a local stack and returns a client of it and its document.
-func start(t *testing.T) (*apiclient.Client, *apiclient.Document) {
+func start(t *testing.T) (*apiclient.Client, *apiclient.Document, *harness.Stack) {
 	t.Helper()
 	s := harness.Start(t, harness.Options{})
 	c := apiclient.New("http://" + s.HTTP)
@@ -38,7 +39,26 @@ func start(t *testing.T) (*apiclient.Client, *apiclient.Document) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, doc
+	return c, doc, s
+}
+
+// setupToken returns the one-time token of the welcome e-mail of f's
+// i-th user (in list order), or "" when that user is the admin or absent.
+func setupToken(t *testing.T, c *apiclient.Client, s *harness.Stack, f *apiclient.Fixtures, i int) string {
+	t.Helper()
+	users := f.IDs["userId"]
+	if i < 0 || len(users) <= i || users[i] == f.Account.AdminID {
+		return ""
+	}
+	r, err := c.Expect(context.Background(), "GET", "/v1/users/"+url.PathEscape(users[i]), nil, f.Account.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := apiclient.SetupToken(filepath.Join(s.Data, "outbox"), apiclient.Str(r.JSON, "email"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 // signUp creates an account or stops the test.

@@ -1,10 +1,17 @@
 package apiclient
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"net/http"
+	"net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -266,4 +273,64 @@ func (f *Fixtures) Refresh(ctx context.Context, c *Client, d *Document) error {
 		f.IDs["deviceId"] = devices
 	}
 	return nil
+}
+
+// SetupToken finds the one-time token of the newest welcome e-mail to
+// address in a local stack's outbox folder (the .eml files it writes).
+func SetupToken(outbox, address string) (string, error) {
+	entries, err := os.ReadDir(outbox)
+	if err != nil {
+		return "", fmt.Errorf("read the outbox: %w", err)
+	}
+	token := ""
+	for _, e := range entries { // names start with the time: oldest first
+		if !strings.HasSuffix(e.Name(), ".eml") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(outbox, e.Name()))
+		if err != nil {
+			return "", err
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			return "", fmt.Errorf("e-mail %s: %w", e.Name(), err)
+		}
+		to, err := mail.ParseAddress(msg.Header.Get("To"))
+		if err != nil || !strings.EqualFold(to.Address, address) {
+			continue
+		}
+		var body io.Reader = msg.Body
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			body = quotedprintable.NewReader(msg.Body)
+		}
+		text, err := io.ReadAll(body)
+		if err != nil {
+			return "", fmt.Errorf("e-mail %s: %w", e.Name(), err)
+		}
+		if m := setupLink.FindSubmatch(text); m != nil {
+			if token, err = url.QueryUnescape(string(m[1])); err != nil {
+				return "", err
+			}
+		}
+	}
+	if token == "" {
+		return "", fmt.Errorf("no welcome e-mail with a setup link to %s in %s", address, outbox)
+	}
+	return token, nil
+}
+
+var setupLink = regexp.MustCompile(`setup\?token=([^\s&"<>]+)`)
+
+// SetPassword sets a password with a setup token and returns the session
+// it opens.
+func (c *Client) SetPassword(ctx context.Context, token, password string) (string, error) {
+	r, err := c.Expect(ctx, http.MethodPost, "/v1/sessions/setup", map[string]string{"token": token, "password": password}, "", http.StatusCreated, http.StatusOK)
+	if err != nil {
+		return "", fmt.Errorf("set a password: %w", err)
+	}
+	s := Str(r.JSON, "token")
+	if s == "" {
+		return "", fmt.Errorf("set a password: no session in %s", Short(r.Raw))
+	}
+	return s, nil
 }
