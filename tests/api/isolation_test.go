@@ -108,6 +108,10 @@ func setUp(t *testing.T, c *apiclient.Client, doc *apiclient.Document, s *harnes
 		}
 		tn.foreign[p] = append(tn.foreign[p], tn.b.FullIDs[p]...)
 	}
+	// Numbers are also accepted as digits without the plus.
+	for _, n := range tn.b.IDs["number"] {
+		tn.foreign["number"] = append(tn.foreign["number"], strings.TrimPrefix(n, "+"))
+	}
 	// Account-wide B strings: its marker, account id and the globally
 	// unique ids (numbers, devices, tokens, full user ids).
 	tn.secrets = []string{"BravoSecret", "bravosecret", tn.b.Account.ID, tn.b.Account.Email}
