@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/quotedprintable"
 	"net/http"
-	"net/http/httptest"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
@@ -17,44 +15,33 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/functions/accounts"
-	"github.com/switchboard/switchboard/functions/api"
+	"github.com/switchboard/switchboard/functions/api/apitest"
 	"github.com/switchboard/switchboard/functions/users"
 	"github.com/switchboard/switchboard/shared/account"
-	"github.com/switchboard/switchboard/shared/mail"
-	"github.com/switchboard/switchboard/shared/secret"
-	"github.com/switchboard/switchboard/shared/store/embedded"
 )
 
-// server is the users and accounts functions on a real HTTP server over
-// an embedded store.
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
+
+// server is the users and accounts functions on a real HTTP server.
 type server struct {
 	t      *testing.T
 	url    string
 	outbox string
 }
 
+// onBackends runs a test on the embedded store and on DynamoDB Local.
+func onBackends(t *testing.T, test func(t *testing.T, s *server)) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := b.Start(t, users.Register, accounts.Register)
+			test(t, &server{t: t, url: a.URL, outbox: a.Outbox})
+		})
+	}
+}
+
 func newServer(t *testing.T) *server {
-	t.Helper()
-	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := embedded.Open(embedded.Config{Path: filepath.Join(dir, "table.db"), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	kf, err := secret.OpenKeyFile(filepath.Join(dir, "secret.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	outbox := filepath.Join(dir, "outbox")
-	svc, err := account.New(account.Config{Realm: "sip.switchboard.test", Proxy: "127.0.0.1:5060", ConsoleURL: "http://127.0.0.1:18081"},
-		db, secret.Envelope{KEK: kf}, mail.Folder{Dir: outbox}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.Mount(api.Deps{Store: db, Accounts: svc, Logger: logger}, users.Register, accounts.Register))
-	t.Cleanup(srv.Close)
-	return &server{t: t, url: srv.URL, outbox: outbox}
+	a := apitest.Start(t, users.Register, accounts.Register)
+	return &server{t: t, url: a.URL, outbox: a.Outbox}
 }
 
 // at returns the server for use in subtest t.
@@ -179,8 +166,9 @@ func (p problem) names(field string) bool {
 	return false
 }
 
-func TestCreateUserOverHTTP(t *testing.T) {
-	s := newServer(t)
+func TestCreateUserOverHTTP(t *testing.T) { onBackends(t, createUserOverHTTP) }
+
+func createUserOverHTTP(t *testing.T, s *server) {
 	admin, acct, numbers := s.signup("ada@acme.example")
 
 	var created account.CreatedUser
@@ -272,8 +260,9 @@ func TestCreateUserOverHTTP(t *testing.T) {
 	}
 }
 
-func TestUsersRoutes(t *testing.T) {
-	s := newServer(t)
+func TestUsersRoutes(t *testing.T) { onBackends(t, usersRoutes) }
+
+func usersRoutes(t *testing.T, s *server) {
 	admin, acct, numbers := s.signup("ada@acme.example")
 	otherAdmin, otherAcct, _ := s.signup("owner@other.example")
 	var created account.CreatedUser

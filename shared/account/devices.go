@@ -408,14 +408,16 @@ func (s *Service) DeleteDevice(ctx context.Context, p auth.Principal, id string)
 	}
 	// The device is gone; numbers still naming it are dangling references
 	// that readers tolerate until this cleanup has run.
+	rm := DeviceRemoval{Device: d.ID, Numbers: []string{}}
 	numbers, err := s.releaseNumbers(ctx, p.Account, "", map[string]bool{d.ID: true})
 	if err != nil {
 		s.log.Warn("numbers of a deleted device not unrouted", "account", p.Account, "device", d.ID, "err", err)
 	}
-	return DeviceRemoval{Device: d.ID, Numbers: numbers}, nil
+	rm.Numbers = append(rm.Numbers, numbers...)
+	return rm, nil
 }
 
-// unroute takes the numbers of account away from user (when set) and the
+// releaseNumbers takes the numbers of account away from user (when set) and the
 // devices: a number routed to them is unassigned; a number of another user
 // narrowed to one of the devices rings all that user's phones. Each number
 // is its own read-modify-write, so the cleanup can be repeated.
@@ -426,18 +428,18 @@ func (s *Service) releaseNumbers(ctx context.Context, account, user string, devi
 	}
 	out := []string{}
 	for _, n := range all {
-		if _, ok := releaseOp(n, user, devices); !ok {
+		if _, ok := releaseOp(n, user, devices, time.Time{}); !ok {
 			continue
 		}
 		changed, err := retry(ctx, func() (bool, error) {
-			cur, err := s.numberVersioned(ctx, account, n.E164)
+			cur, err := s.numberItem(ctx, account, "number", n.E164)
 			if KindOf(err) == NotFound {
 				return false, nil
 			}
 			if err != nil {
 				return false, err
 			}
-			op, ok := releaseOp(cur, user, devices)
+			op, ok := releaseOp(cur, user, devices, s.now().UTC())
 			if !ok {
 				return false, nil
 			}
@@ -453,41 +455,19 @@ func (s *Service) releaseNumbers(ctx context.Context, account, user string, devi
 	return out, nil
 }
 
-// numberRelease returns the update that takes n away from user and
-// devices, and whether one is needed.
-func releaseOp(n model.Number, user string, devices map[string]bool) (store.Op, bool) {
-	k := model.NumberKey(n.Account, n.E164)
+// releaseOp returns the update that takes n away from user and devices,
+// and whether one is needed: a number routed to them is unassigned, a
+// number of another user narrowed to one of the devices rings all that
+// user's phones again.
+func releaseOp(n model.Number, user string, devices map[string]bool, now time.Time) (store.Op, bool) {
 	switch {
 	case user != "" && n.Route == model.RouteUser && n.Target == user,
 		n.Route == model.RouteDevice && devices[n.Target]:
-		op := store.Update(k)
-		for _, attr := range []string{"route", "target", "device"} {
-			op.Remove = append(op.Remove, attr)
-		}
-		return op, true
+		return unrouteOp(n, now), true
 	case n.Route == model.RouteUser && n.Device != "" && devices[n.Device]:
-		op := store.Update(k)
-		op.Remove = []string{"device"}
-		return op, true
+		return store.Update(model.NumberKey(n.Account, n.E164)).SetAttr("device", store.S("")).SetAttr("updated", storedTime(now)), true
 	}
 	return store.Op{}, false
-}
-
-// numberVersioned reads a number of account with its version.
-func (s *Service) numberVersioned(ctx context.Context, account, e164 string) (model.Number, error) {
-	it, err := s.store.Get(ctx, model.NumberKey(account, e164))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Number{}, notFound("number")
-	}
-	if err != nil {
-		return model.Number{}, err
-	}
-	var n model.Number
-	if err := store.Unmarshal(it, &n); err != nil {
-		return model.Number{}, err
-	}
-	n.Version = store.Version(it)
-	return n, nil
 }
 
 // storedTime is a time as entity structs marshal it (RFC 3339 with

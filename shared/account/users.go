@@ -143,17 +143,15 @@ func (s *Service) createUser(ctx context.Context, p auth.Principal, raw UserInpu
 	}
 	var num *model.Number
 	if in.Number != "" {
-		n, err := s.assignable(ctx, a.ID, "number", in.Number, uid)
+		n, err := s.freeNumber(ctx, a.ID, "number", in.Number)
 		if err := fieldErr(&errs, err); err != nil {
 			return newUser{}, err
 		}
-		if err == nil {
-			num = &n
-		}
+		num = n
 	}
 	groups := make([]model.Group, 0, len(in.Groups))
 	for i, gid := range in.Groups {
-		g, err := s.groupVersioned(ctx, a.ID, gid)
+		g, err := s.group(ctx, a.ID, gid)
 		if KindOf(err) == NotFound {
 			errs.add(invalid(fmt.Sprintf("groups[%d]", i), "is not a group of this account"))
 			continue
@@ -259,22 +257,6 @@ func routeToUser(n model.Number, user string, now time.Time) store.Op {
 	return op.If(store.VersionEquals(n.Version))
 }
 
-// assignable reads a number of the account that may be routed to user: it
-// must exist and be unassigned or already the user's.
-func (s *Service) assignable(ctx context.Context, account, field, e164, user string) (model.Number, error) {
-	n, err := s.numberVersioned(ctx, account, e164)
-	if KindOf(err) == NotFound {
-		return model.Number{}, invalid(field, "is not a number of this account")
-	}
-	if err != nil {
-		return model.Number{}, err
-	}
-	if n.Route != model.RouteNone && !(n.Route == model.RouteUser && n.Target == user) {
-		return model.Number{}, conflict(field, "is already routed to %s %s", n.Route, n.Target)
-	}
-	return n, nil
-}
-
 // fieldErr collects a domain error into errs and returns any other error.
 func fieldErr(errs *Errors, err error) error {
 	if KindOf(err) != 0 {
@@ -320,23 +302,6 @@ func (s *Service) userVersioned(ctx context.Context, account, id string) (model.
 	return u, nil
 }
 
-// groupVersioned reads a group of account with its version.
-func (s *Service) groupVersioned(ctx context.Context, account, id string) (model.Group, error) {
-	it, err := s.store.Get(ctx, model.GroupKey(account, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Group{}, notFound("group")
-	}
-	if err != nil {
-		return model.Group{}, err
-	}
-	var g model.Group
-	if err := store.Unmarshal(it, &g); err != nil {
-		return model.Group{}, err
-	}
-	g.Version = store.Version(it)
-	return g, nil
-}
-
 // Users lists the account's users for an admin, a page at a time; a user
 // who is not an admin sees only self.
 func (s *Service) Users(ctx context.Context, p auth.Principal, cursor string, limit int) ([]UserInfo, string, error) {
@@ -379,10 +344,9 @@ func (s *Service) User(ctx context.Context, p auth.Principal, id string) (UserIn
 
 // Forwarding limits (U7).
 const (
-	maxForwards     = 5
-	minNoAnswer     = 5
-	maxNoAnswer     = 120
-	defaultNoAnswer = 20
+	maxForwards = 5
+	minNoAnswer = 5
+	maxNoAnswer = 120
 )
 
 // Caller id shown instead of a number (U5).
@@ -626,7 +590,7 @@ func (s *Service) checkCallerID(ctx context.Context, account, user, raw string) 
 	if err != nil {
 		return "", err
 	}
-	n, err := s.numberVersioned(ctx, account, e164)
+	n, err := s.numberItem(ctx, account, "callerId", e164)
 	if KindOf(err) == NotFound {
 		return "", invalid("callerId", "is not a number of this account")
 	}
@@ -670,9 +634,6 @@ func (s *Service) checkForwarding(ctx context.Context, a model.Account, user str
 				errs.add(invalid(field+".after", "applies only to noAnswer rules"))
 			}
 		case "noAnswer":
-			if f.After == 0 {
-				f.After = defaultNoAnswer
-			}
 			if f.After < minNoAnswer || f.After > maxNoAnswer {
 				errs.add(invalid(field+".after", "must be %d to %d seconds", minNoAnswer, maxNoAnswer))
 			}
@@ -795,9 +756,10 @@ func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, id string) (
 	}
 	var errs []error
 	numbers, err := s.releaseNumbers(ctx, p.Account, id, devs)
-	rm.Numbers = numbers
+	rm.Numbers = append([]string{}, numbers...)
 	errs = append(errs, err)
-	rm.Groups, err = s.leaveGroups(ctx, p.Account, id)
+	groups, err := s.leaveGroups(ctx, p.Account, id)
+	rm.Groups = append([]string{}, groups...)
 	errs = append(errs, err)
 	errs = append(errs, s.dropUserItems(ctx, p.Account, id, rest))
 	if err := errors.Join(errs...); err != nil {
@@ -818,7 +780,7 @@ func (s *Service) leaveGroups(ctx context.Context, account, user string) ([]stri
 			continue
 		}
 		left, err := retry(ctx, func() (bool, error) {
-			cur, err := s.groupVersioned(ctx, account, g.ID)
+			cur, err := s.group(ctx, account, g.ID)
 			if KindOf(err) == NotFound {
 				return false, nil
 			}

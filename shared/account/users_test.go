@@ -531,7 +531,9 @@ func TestUpdateUser(t *testing.T) {
 			check: func(u UserInfo) bool { return u.CallerID == "anonymous" }},
 		{name: "caller id: a number not routed to the user", u: UserUpdate{CallerID: ptr(e.numbers[1])}, kind: Invalid, field: "callerId"},
 		{name: "caller id: not a number", u: UserUpdate{CallerID: ptr("hello")}, kind: Invalid, field: "callerId"},
-		{name: "forwarding", u: UserUpdate{Forwarding: rules(Forward{When: "busy", Target: "22"}, Forward{When: "noAnswer", Target: "0171 2345678"},
+		{name: "forwarding: noAnswer needs its seconds", u: UserUpdate{Forwarding: rules(Forward{When: "noAnswer", Target: "22"})},
+			kind: Invalid, field: "forwarding[0].after"},
+		{name: "forwarding", u: UserUpdate{Forwarding: rules(Forward{When: "busy", Target: "22"}, Forward{When: "noAnswer", After: 20, Target: "0171 2345678"},
 			Forward{When: "unavailable", Target: "30"})},
 			check: func(u UserInfo) bool {
 				return len(u.Forwarding) == 3 && u.Forwarding[1].After == 20 && u.Forwarding[1].Target == "+491712345678" && u.Forwarding[2].Target == "30"

@@ -13,8 +13,9 @@ import (
 
 // sendWelcome sends a new user the access data (A3): the account, the
 // login e-mail and a link to set a password. The e-mail never carries a
-// password. A failure to send is logged, not returned: the user exists
-// either way, and an admin can send a new link.
+// password. A failure to send is logged, not returned: the user was
+// created either way, and failing the request would invite a second,
+// conflicting attempt.
 func (s *Service) sendWelcome(ctx context.Context, a model.Account, u model.User, setupToken string) {
 	if err := s.outbox.Send(ctx, welcomeMessage(s.cfg, a, u, setupToken)); err != nil {
 		s.log.Warn("welcome e-mail not sent", "account", a.ID, "user", u.ID, "err", err)
