@@ -72,6 +72,7 @@ func TestBadInput(t *testing.T) {
 			controls = append(controls, control{op, path, base})
 		})
 	}
+	t.Run("query parameters", func(t *testing.T) { badQueries(t, c, doc, f.Account.Token, bi.pathIDs(nil)) })
 	compare(t, "the account after bad input", before, snapshot(t, c, doc, f))
 	t.Run("failed sign-ups left no login", func(t *testing.T) {
 		for _, email := range bi.emails {

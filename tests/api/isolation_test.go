@@ -287,6 +287,8 @@ func TestTenantIsolation(t *testing.T) {
 
 	t.Run("B's ids in A's bodies", func(t *testing.T) { tn.bodyReferences(t) })
 
+	t.Run("B's cursors with A's credentials", func(t *testing.T) { tn.foreignCursors(t) })
+
 	t.Run("A's answers hold nothing of B", func(t *testing.T) {
 		for path, answer := range snapshot(t, tn.c, tn.doc, tn.a) {
 			if l := tn.leaks([]byte(answer)); len(l) > 0 {
