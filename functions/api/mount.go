@@ -31,10 +31,13 @@ func Mount(deps Deps, fns ...Registrar) *http.ServeMux {
 	return mux
 }
 
-// ServeLambda runs one HTTP function on AWS Lambda behind API Gateway (HTTP
-// API, payload format 2.0). It does not return.
-func ServeLambda(register Registrar) {
+// ServeLambda runs an HTTP function on AWS Lambda behind API Gateway (HTTP
+// API, payload format 2.0). It does not return. API Gateway sends the
+// function only its own paths; a function that also serves the API
+// document (/v1/openapi.json) mounts every function's operations so that
+// the document is complete.
+func ServeLambda(fns ...Registrar) {
 	env := awsenv.Must(context.Background())
-	mux := Mount(Deps{Store: env.Store, Accounts: env.Accounts, Logger: env.Logger}, register)
+	mux := Mount(Deps{Store: env.Store, Accounts: env.Accounts, Logger: env.Logger}, fns...)
 	lambda.Start(httpadapter.NewV2(mux).ProxyWithContext)
 }
