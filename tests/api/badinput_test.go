@@ -296,6 +296,9 @@ func (bi *badInput) stringCases(op *apiclient.Operation, p property, base any) [
 		// No bound in the document: 64 KiB must still be refused.
 		add("64 KiB (no maxLength in the document)", strings.Repeat("x", 64<<10), true)
 	}
+	if freeText(p.path, s) {
+		add("a NUL character", "bad\x00text", true)
+	}
 	if s.MinLength != nil && *s.MinLength > 0 {
 		add(fmt.Sprintf("shorter than %d", *s.MinLength), strings.Repeat("x", *s.MinLength-1), false)
 	}
@@ -336,6 +339,15 @@ func (bi *badInput) stringCases(op *apiclient.Operation, p property, base any) [
 		}
 	}
 	return out
+}
+
+// freeText says whether a string property is text a person writes (a
+// name, a company, an address), which must not carry control characters.
+func freeText(path string, s *apiclient.Schema) bool {
+	name := apiclient.Last(path)
+	_, ref := refs[name]
+	return s.Format == "" && len(s.Enum) == 0 && s.Pattern == "" && !apiclient.PhoneLike(path, s) && !ref &&
+		!strings.Contains(path, "[") && name != "password" && name != "token" && name != "extension" && name != "target"
 }
 
 // takenExtension returns an extension in use by something other than the
