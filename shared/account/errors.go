@@ -56,6 +56,10 @@ var ErrUnauthorized = &Error{Kind: Unauthorized, Message: "invalid credentials"}
 
 // KindOf returns the kind of a domain error, or 0 for other errors.
 func KindOf(err error) Kind {
+	var list Errors
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0].Kind
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind

@@ -49,8 +49,12 @@ func (s *Service) UpdateGroup(ctx context.Context, p auth.Principal, id string, 
 			errs.add(err)
 		}
 		if u.Forwarding != nil {
-			g.Forwarding, err = s.forwarding(ctx, a, "forwarding", *u.Forwarding)
-			errs.add(err)
+			fw, ferrs, err := s.checkForwarding(ctx, a, "", *u.Forwarding)
+			if err != nil {
+				return GroupInfo{}, err
+			}
+			g.Forwarding = fw
+			errs = append(errs, ferrs...)
 		}
 		if err := errs.err(); err != nil {
 			return GroupInfo{}, err

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -265,53 +264,4 @@ func (s *Service) phoneDevice(ctx context.Context, account, id string) error {
 		return invalid("route.device", "is a %s, not a phone", d.Kind)
 	}
 	return nil
-}
-
-// forwarding validates forwarding rules (U7): at most 5, targets an
-// extension of the account or a telephone number (stored in E.164).
-func (s *Service) forwarding(ctx context.Context, a model.Account, field string, in []Forward) ([]model.Forward, error) {
-	if len(in) > 5 {
-		return nil, invalid(field, "has more than 5 rules")
-	}
-	var exts map[string]bool
-	out := make([]model.Forward, 0, len(in))
-	for i, f := range in {
-		at := fmt.Sprintf("%s[%d]", field, i)
-		switch f.When {
-		case "always", "busy", "unavailable":
-			if f.After != 0 {
-				return nil, invalid(at+".after", "is only for noAnswer rules")
-			}
-		case "noAnswer":
-			if f.After < 5 || f.After > 120 {
-				return nil, invalid(at+".after", "must be 5 to 120 seconds")
-			}
-		default:
-			return nil, invalid(at+".when", "must be always, busy, noAnswer or unavailable")
-		}
-		target := strings.TrimSpace(f.Target)
-		if target != "" && len(target) <= a.ExtMax && strings.Trim(target, "0123456789") == "" && target[0] != '0' {
-			if exts == nil {
-				list, err := s.Extensions(ctx, auth.Principal{Account: a.ID})
-				if err != nil {
-					return nil, err
-				}
-				exts = map[string]bool{}
-				for _, e := range list {
-					exts[e.Extension] = true
-				}
-			}
-			if !exts[target] {
-				return nil, invalid(at+".target", "is not an extension in use")
-			}
-		} else {
-			e164, err := s.number(at+".target", target)
-			if err != nil {
-				return nil, err
-			}
-			target = e164
-		}
-		out = append(out, model.Forward{When: f.When, After: f.After, Target: target})
-	}
-	return out, nil
 }
