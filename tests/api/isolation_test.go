@@ -88,12 +88,16 @@ type tenants struct {
 	secrets []string            // strings of B that no answer to A may contain
 	revoked string              // a revoked personal access token of A's
 	member  string              // a session of a user of A's who is not an admin
+	beforeB map[string]string   // B's state before A signed up
 }
 
 func setUp(t *testing.T, c *apiclient.Client, doc *apiclient.Document, s *harness.Stack) *tenants {
 	ctx := context.Background()
 	tn := &tenants{c: c, doc: doc}
 	tn.b = build(t, c, doc, signUp(t, c, "Bravo"), "BravoSecret", 3)
+	// B's state is read before A exists, and again at the end: A's
+	// sign-up and fixtures, and everything A tries, must leave it as is.
+	tn.beforeB = snapshot(t, c, doc, tn.b)
 	tn.a = build(t, c, doc, signUp(t, c, "Alpha"), "AlphaOwn", 1)
 	tn.foreign = map[string][]string{}
 	for p := range kinds {
@@ -252,7 +256,7 @@ func (tn *tenants) credentials() []string {
 	if len(tn.a.Tokens) > 0 {
 		tok := tn.a.Tokens[0]
 		creds = append(creds, tok.Secret)
-		if _, secret, ok := strings.Cut(strings.TrimPrefix(tok.Secret, "sbt_"+tok.ID), "_"); ok || secret != "" {
+		if _, secret, ok := strings.Cut(strings.TrimPrefix(tok.Secret, "sbt_"+tok.ID), "_"); ok {
 			creds = append(creds, apiclient.Basic(tok.ID, secret))
 		}
 	}
@@ -266,9 +270,6 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	tn := setUp(t, c, doc, s)
 	ctx := context.Background()
-	// A's fixtures were made after B's; B's state is read now and again
-	// at the end.
-	beforeB := snapshot(t, tn.c, tn.doc, tn.b)
 	beforeA := snapshot(t, tn.c, tn.doc, tn.a)
 	creds := tn.credentials()
 
@@ -302,15 +303,6 @@ func TestTenantIsolation(t *testing.T) {
 				t.Errorf("GET %s with A's credentials names B's %q: %s", path, l, short(answer))
 			}
 		}
-		for _, op := range tn.doc.Operations() {
-			if op.Method == "GET" && op.Secured() && len(op.PathParams()) == 0 && tn.doc.ListItems(op) {
-				r, err := tn.c.Expect(ctx, "GET", op.Path, nil, tn.a.Account.Token)
-				if err != nil {
-					t.Errorf("list with A's credentials: %v", err)
-				}
-				_ = r
-			}
-		}
 		r, err := tn.c.Expect(ctx, "GET", "/v1/account", nil, tn.a.Account.Token)
 		if err != nil {
 			t.Fatal(err)
@@ -326,7 +318,7 @@ func TestTenantIsolation(t *testing.T) {
 
 	t.Run("account-wide operations", func(t *testing.T) { tn.accountWide(t) })
 
-	compare(t, "B after everything A did", beforeB, snapshot(t, tn.c, tn.doc, tn.b))
+	compare(t, "B after everything A did", tn.beforeB, snapshot(t, tn.c, tn.doc, tn.b))
 }
 
 // accountWide checks the secured operations without path parameters by

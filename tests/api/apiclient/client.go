@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -193,15 +192,6 @@ func (c *Client) Expect(ctx context.Context, method, path string, body any, cred
 type StatusError struct{ Response *Response }
 
 func (e *StatusError) Error() string { return "unexpected answer: " + e.Response.String() }
-
-// StatusOf returns the status of a StatusError, or 0.
-func StatusOf(err error) int {
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Response.Status
-	}
-	return 0
-}
 
 // Account is a signed-up account as its admin sees it.
 type Account struct {

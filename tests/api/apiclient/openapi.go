@@ -216,22 +216,6 @@ func (s *Schema) PropertyNames() []string {
 	return out
 }
 
-// ListItems says whether the operation answers a list ({"items": [...]}).
-func (d *Document) ListItems(op *Operation) bool {
-	for code, r := range op.Responses {
-		if !strings.HasPrefix(code, "2") {
-			continue
-		}
-		for _, c := range r.Content {
-			s := d.Resolve(c.Schema)
-			if s != nil && s.Properties["items"] != nil {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // MarshalIndent is json.MarshalIndent for messages.
 func MarshalIndent(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
