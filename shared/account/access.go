@@ -156,15 +156,7 @@ func principalOf(u model.User, via, credID string) auth.Principal {
 
 // user reads one user of an account.
 func (s *Service) user(ctx context.Context, account, id string) (model.User, error) {
-	it, err := s.store.Get(ctx, model.UserKey(account, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, notFound("user")
-	}
-	if err != nil {
-		return model.User{}, err
-	}
-	var u model.User
-	return u, store.Unmarshal(it, &u)
+	return s.userVersioned(ctx, account, id)
 }
 
 // newSetup makes the one-time credential of a welcome e-mail's link.

@@ -43,19 +43,7 @@ func infoOf(a model.Account) Info {
 
 // load reads the principal's account item.
 func (s *Service) load(ctx context.Context, account string) (model.Account, error) {
-	it, err := s.store.Get(ctx, model.AccountKey(account))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Account{}, notFound("account")
-	}
-	if err != nil {
-		return model.Account{}, err
-	}
-	var a model.Account
-	if err := store.Unmarshal(it, &a); err != nil {
-		return model.Account{}, err
-	}
-	a.Version = store.Version(it)
-	return a, nil
+	return get[model.Account](ctx, s.store, model.AccountKey(account), "account")
 }
 
 // Account returns the caller's account.

@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -159,19 +158,7 @@ func (s *Service) deviceVersioned(ctx context.Context, account, id string) (mode
 	if !ownDeviceID(account, id) {
 		return model.Device{}, notFound("device")
 	}
-	it, err := s.store.Get(ctx, model.DeviceKey(account, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Device{}, notFound("device")
-	}
-	if err != nil {
-		return model.Device{}, err
-	}
-	var d model.Device
-	if err := store.Unmarshal(it, &d); err != nil {
-		return model.Device{}, err
-	}
-	d.Version = store.Version(it)
-	return d, nil
+	return get[model.Device](ctx, s.store, model.DeviceKey(account, id), "device")
 }
 
 // deviceFor reads a device the principal may see: an admin any of the

@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -50,19 +49,7 @@ func groupInfoOf(g model.Group, numbers []model.Number) GroupInfo {
 }
 
 func (s *Service) group(ctx context.Context, account, id string) (model.Group, error) {
-	it, err := s.store.Get(ctx, model.GroupKey(account, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Group{}, notFound("group")
-	}
-	if err != nil {
-		return model.Group{}, err
-	}
-	var g model.Group
-	if err := store.Unmarshal(it, &g); err != nil {
-		return model.Group{}, err
-	}
-	g.Version = store.Version(it)
-	return g, nil
+	return get[model.Group](ctx, s.store, model.GroupKey(account, id), "group")
 }
 
 // checkMembers validates a member list against the account's users.

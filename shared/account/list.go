@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchboard/switchboard/shared/model"
 	"github.com/switchboard/switchboard/shared/store"
@@ -31,6 +32,24 @@ func all[T any](ctx context.Context, st store.Store, account, prefix string) ([]
 		q.Cursor = p.Cursor
 	}
 	return out, nil
+}
+
+// get reads one entity by key with its version; a missing item is the
+// domain's NotFound for what.
+func get[T any](ctx context.Context, st store.Store, key store.Key, what string) (T, error) {
+	var v T
+	it, err := st.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, notFound(what)
+	}
+	if err != nil {
+		return v, err
+	}
+	if err := store.Unmarshal(it, &v); err != nil {
+		return v, err
+	}
+	setVersion(&v, store.Version(it))
+	return v, nil
 }
 
 // setVersion copies the store's version into entities that embed

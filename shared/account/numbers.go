@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -17,19 +16,7 @@ func (s *Service) numberItem(ctx context.Context, account, field, raw string) (m
 	if err != nil {
 		return model.Number{}, err
 	}
-	it, err := s.store.Get(ctx, model.NumberKey(account, e164))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Number{}, notFound("number")
-	}
-	if err != nil {
-		return model.Number{}, err
-	}
-	var n model.Number
-	if err := store.Unmarshal(it, &n); err != nil {
-		return model.Number{}, err
-	}
-	n.Version = store.Version(it)
-	return n, nil
+	return get[model.Number](ctx, s.store, model.NumberKey(account, e164), "number")
 }
 
 // freeNumber reads a number of the account that is not routed anywhere,

@@ -287,17 +287,5 @@ func (s *Service) userVersioned(ctx context.Context, account, id string) (model.
 	if id == "" {
 		return model.User{}, notFound("user")
 	}
-	it, err := s.store.Get(ctx, model.UserKey(account, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, notFound("user")
-	}
-	if err != nil {
-		return model.User{}, err
-	}
-	var u model.User
-	if err := store.Unmarshal(it, &u); err != nil {
-		return model.User{}, err
-	}
-	u.Version = store.Version(it)
-	return u, nil
+	return get[model.User](ctx, s.store, model.UserKey(account, id), "user")
 }
