@@ -79,7 +79,7 @@ func (s *Service) Login(ctx context.Context, address, pw, client string) (Sessio
 	if ok, err := auth.CheckPassword(login.PasswordHash, pw); err != nil || !ok {
 		return Session{}, ErrUnauthorized
 	}
-	u, err := s.user(ctx, login.Account, login.User)
+	u, err := s.userVersioned(ctx, login.Account, login.User)
 	if err != nil || u.Locked {
 		return Session{}, ErrUnauthorized
 	}
@@ -139,7 +139,7 @@ func (s *Service) authenticate(ctx context.Context, kind, id, secret string) (au
 	if c.Kind != kind || !auth.SecretMatches(c.Hash, secret) {
 		return auth.Principal{}, ErrUnauthorized
 	}
-	u, err := s.user(ctx, c.Account, c.User)
+	u, err := s.userVersioned(ctx, c.Account, c.User)
 	if err != nil || u.Locked {
 		return auth.Principal{}, ErrUnauthorized
 	}
@@ -152,11 +152,6 @@ func principalOf(u model.User, via, credID string) auth.Principal {
 		role = auth.RoleAdmin
 	}
 	return auth.Principal{Account: u.Account, User: u.ID, Role: role, MayChangeRouting: u.MayChangeRouting || u.Admin, Via: via, CredentialID: credID}
-}
-
-// user reads one user of an account.
-func (s *Service) user(ctx context.Context, account, id string) (model.User, error) {
-	return s.userVersioned(ctx, account, id)
 }
 
 // newSetup makes the one-time credential of a welcome e-mail's link.
@@ -193,7 +188,7 @@ func (s *Service) SetPassword(ctx context.Context, token, pw, client string) (Se
 	if c.Kind != model.CredSetup || !auth.SecretMatches(c.Hash, secret) {
 		return Session{}, invalid("token", "is not a valid link token, or was used or has expired")
 	}
-	u, err := s.user(ctx, c.Account, c.User)
+	u, err := s.userVersioned(ctx, c.Account, c.User)
 	if err != nil {
 		return Session{}, invalid("token", "belongs to a user that no longer exists")
 	}

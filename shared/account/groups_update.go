@@ -87,7 +87,7 @@ func (s *Service) UpdateGroup(ctx context.Context, p auth.Principal, id string, 
 // AddMember adds a user to a group (admins only).
 func (s *Service) AddMember(ctx context.Context, p auth.Principal, groupID, userID string) (GroupInfo, error) {
 	return s.changeMembers(ctx, p, groupID, func(m []string) ([]string, error) {
-		if _, err := s.user(ctx, p.Account, userID); err != nil {
+		if _, err := s.userVersioned(ctx, p.Account, userID); err != nil {
 			if KindOf(err) == NotFound {
 				return nil, invalid("userId", "is not a user of the account")
 			}
