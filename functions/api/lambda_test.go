@@ -3,12 +3,14 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/switchboard/switchboard/functions/accounts"
 	"github.com/switchboard/switchboard/functions/api"
@@ -78,5 +80,25 @@ func TestLambdaEvents(t *testing.T) {
 	}
 	if resp = call("GET", "/healthz", "", ""); resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+}
+
+func TestErrHidesInternalErrors(t *testing.T) {
+	err := api.Err(errors.New("dynamodb: table switchboard-prod: throttled at 10.0.3.4"))
+	var se huma.StatusError
+	if !errors.As(err, &se) || se.GetStatus() != 500 {
+		t.Fatalf("got %v", err)
+	}
+	b, _ := json.Marshal(se)
+	if strings.Contains(string(b), "dynamodb") || strings.Contains(string(b), "10.0.3.4") {
+		t.Fatalf("problem reveals the internal error: %s", b)
+	}
+	err = api.Err(&account.Error{Kind: account.Conflict, Field: "extension", Message: "is already in use"})
+	if !errors.As(err, &se) || se.GetStatus() != 409 {
+		t.Fatalf("domain conflict: %v", err)
+	}
+	b, _ = json.Marshal(se)
+	if !strings.Contains(string(b), `"location":"body.extension"`) {
+		t.Fatalf("conflict problem %s", b)
 	}
 }

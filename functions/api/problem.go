@@ -1,13 +1,18 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/switchboard/switchboard/shared/account"
 )
+
+// KindOf is account.KindOf.
+var KindOf = account.KindOf
 
 // statusOf maps domain error kinds to HTTP status codes; this is the one
 // place that does.
@@ -22,11 +27,19 @@ var statusOf = map[account.Kind]int{
 }
 
 // Err turns a domain error into an RFC 9457 problem whose details name the
-// offending fields (location "body.<field>"). Other errors pass through,
-// and huma answers them with 500 without revealing them.
+// offending fields (location "body.<field>"). Any other error is logged and
+// answered as a bare 500: its text may name tables, keys or addresses that
+// are no business of the caller.
 func Err(err error) error {
 	if err == nil {
 		return nil
+	}
+	if KindOf(err) == 0 {
+		if errors.Is(err, context.Canceled) {
+			return huma.NewError(499, "request canceled")
+		}
+		slog.Error("request failed", "err", err)
+		return huma.NewError(http.StatusInternalServerError, "internal error")
 	}
 	var list account.Errors
 	if errors.As(err, &list) && len(list) > 0 {

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -39,6 +40,9 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Wri
 	if err != nil {
 		return err
 	}
+	// Code without a logger of its own (the API's last-resort error
+	// logging) logs through the default logger.
+	slog.SetDefault(logger)
 	logger.Info("switchboard starting", cfg.LogAttrs()...)
 	s, err := Open(ctx, cfg, logger)
 	if err != nil {
