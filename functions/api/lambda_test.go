@@ -101,4 +101,8 @@ func TestErrHidesInternalErrors(t *testing.T) {
 	if !strings.Contains(string(b), `"location":"body.extension"`) {
 		t.Fatalf("conflict problem %s", b)
 	}
+	err = api.Err(&account.Error{Kind: account.Invalid, Field: "cursor", Message: "is not a cursor of this list"})
+	if b, _ := json.Marshal(err); !strings.Contains(string(b), `"location":"query.cursor"`) {
+		t.Fatalf("cursor problem %s", b)
+	}
 }

@@ -58,7 +58,7 @@ func problem(kind account.Kind, list account.Errors) error {
 	for _, e := range list {
 		d := &huma.ErrorDetail{Message: e.Message}
 		if e.Field != "" {
-			d.Location = "body." + e.Field
+			d.Location = location(e.Field)
 			if len(list) == 1 {
 				detail = e.Field + " " + e.Message
 			}
@@ -73,4 +73,15 @@ func problem(kind account.Kind, list account.Errors) error {
 		status = http.StatusInternalServerError
 	}
 	return huma.NewError(status, detail, details...)
+}
+
+// queryFields are the domain fields that arrive as query parameters of list
+// operations; every other field is part of the request body.
+var queryFields = map[string]bool{"cursor": true, "limit": true}
+
+func location(field string) string {
+	if queryFields[field] {
+		return "query." + field
+	}
+	return "body." + field
 }
