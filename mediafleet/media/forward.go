@@ -1,0 +1,146 @@
+package media
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/pion/rtp"
+)
+
+// maxPacket is the largest datagram the relay forwards. RTP for telephony
+// fits an Ethernet frame; a larger datagram is read into a buffer one
+// octet longer, recognised by its length and dropped as malformed.
+const maxPacket = 1500
+
+// maxReadErrors bounds consecutive failed reads (other than a closed
+// socket) before a path gives up, so a socket in a persistent error state
+// cannot spin a goroutine.
+const maxReadErrors = 100
+
+// verdict is what forward decided about one packet.
+type verdict uint8
+
+const (
+	forwarded verdict = iota // send it to the returned address
+	dropMalformed
+	dropStray
+	dropUnrouted
+	dropOnHold
+)
+
+// path is one direction of one stream of a session: packets arriving on
+// the from socket go out of the to socket, to the to endpoint's peer. Each
+// socket has one path and one goroutine reading it; that goroutine alone
+// touches the header and the tracker and writes the counters.
+type path struct {
+	from, to *endpoint
+	toLeg    *Leg // whose hold stops forwarding (RTP only)
+	rtcp     bool
+	clock    func() int64
+	log      *slog.Logger
+
+	hdr rtp.Header // reused by every checkRTP of this path
+	seq seqTracker
+	counters
+}
+
+func newPath(from, to *endpoint, toLeg *Leg, rtcp bool, clock func() int64, log *slog.Logger) *path {
+	p := &path{from: from, to: to, toLeg: toLeg, rtcp: rtcp, clock: clock, log: log}
+	// Room for the largest CSRC list and a few extensions, so that the
+	// header parse allocates nothing from the first packet on.
+	p.hdr.CSRC = make([]uint32, 0, 15)
+	p.hdr.Extensions = make([]rtp.Extension, 0, 16)
+	return p
+}
+
+// forward checks one packet that arrived from src and decides where it
+// goes. It is the whole per-packet decision of the relay, separate from
+// the sockets so that it can be measured and fuzzed on its own, and it
+// allocates nothing except when a leg latches (once per SetRemote).
+func (p *path) forward(pkt []byte, src netip.AddrPort) (netip.AddrPort, verdict) {
+	if p.rtcp && !checkRTCP(pkt) || !p.rtcp && !checkRTP(pkt, &p.hdr) {
+		p.malformed.Add(1)
+		return netip.AddrPort{}, dropMalformed
+	}
+	if !p.accept(src) {
+		p.stray.Add(1)
+		return netip.AddrPort{}, dropStray
+	}
+	p.packets.Add(1)
+	p.bytes.Add(uint64(len(pkt)))
+	p.lastSeen.Store(p.clock())
+	if !p.rtcp && !muxedRTCP(&p.hdr) {
+		p.ssrc.Store(p.hdr.SSRC)
+		p.lost.Store(p.seq.observe(p.hdr.SSRC, p.hdr.SequenceNumber))
+	}
+	if !p.rtcp && p.toLeg.held.Load() {
+		p.onHold.Add(1)
+		return netip.AddrPort{}, dropOnHold
+	}
+	dst := p.to.peer.Load()
+	if dst == nil || !dst.sendable() {
+		p.unrouted.Add(1)
+		return netip.AddrPort{}, dropUnrouted
+	}
+	return dst.addr, forwarded
+}
+
+// accept applies the latching rule (doc.go) to a packet's source.
+func (p *path) accept(src netip.AddrPort) bool {
+	cur := p.from.peer.Load()
+	switch {
+	case cur == nil:
+		return false // no SetRemote yet: nobody is expected
+	case cur.latched:
+		return src == cur.addr
+	case !cur.admits(src):
+		return false
+	}
+	if !p.from.peer.CompareAndSwap(cur, cur.latch(src)) {
+		// SetRemote replaced the peer meanwhile; the packet was meant
+		// for the old one.
+		return false
+	}
+	p.log.Debug("media latched", "stream", p.from.stream(), "source", src, "sdp", cur.addr)
+	return true
+}
+
+// run reads the from socket until it is closed, forwarding what forward
+// lets through. The buffer is the only memory it uses per socket.
+func (p *path) run() {
+	buf := make([]byte, maxPacket+1)
+	failures := 0
+	for {
+		n, src, err := p.from.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Some systems report an ICMP error of an earlier send on
+			// the next read; the socket itself is still good.
+			if failures++; failures > maxReadErrors {
+				p.log.Warn("media socket failing; stream stopped", "stream", p.from.stream(), "error", err)
+				return
+			}
+			continue
+		}
+		failures = 0
+		if n > maxPacket {
+			p.malformed.Add(1)
+			continue
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		dst, v := p.forward(buf[:n], src)
+		if v != forwarded {
+			continue
+		}
+		if _, err := p.to.conn.WriteToUDPAddrPort(buf[:n], dst); err != nil {
+			p.sendErrors.Add(1)
+			continue
+		}
+		p.sent.Add(1)
+		p.sentBytes.Add(uint64(n))
+	}
+}
