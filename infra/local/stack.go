@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/emiago/sipgo/sip"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/switchboard/switchboard/functions/accounts"
@@ -22,7 +23,9 @@ import (
 	"github.com/switchboard/switchboard/functions/users"
 	"github.com/switchboard/switchboard/functions/verification"
 	"github.com/switchboard/switchboard/functions/vouchers"
+	"github.com/switchboard/switchboard/mediafleet/directory"
 	"github.com/switchboard/switchboard/mediafleet/node"
+	"github.com/switchboard/switchboard/mediafleet/registrar"
 	"github.com/switchboard/switchboard/mediafleet/stun"
 	"github.com/switchboard/switchboard/shared/account"
 	"github.com/switchboard/switchboard/shared/mail"
@@ -48,6 +51,11 @@ type Stack struct {
 	sip  *node.Node
 	stun *stun.Server
 	sync *streamsync.Handler
+	dir  *directory.Directory
+	reg  *registrar.Registrar
+	// after is the change log position the directory's snapshot was
+	// taken at; follow applies the records after it.
+	after uint64
 }
 
 // Open opens the database and binds every listener, so that a port in use
@@ -66,9 +74,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Stack, error) 
 }
 
 func (s *Stack) bind(ctx context.Context) error {
+	if err := s.fleet(ctx); err != nil {
+		return err
+	}
 	var err error
 	if s.cfg.SIPUDP != off || s.cfg.SIPTCP != off {
-		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain}, s.log)
+		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain,
+			Routes: []node.Route{{Method: sip.REGISTER, Handle: s.reg.ServeSIP}}}, s.log)
 		if err != nil {
 			return err
 		}
@@ -94,7 +106,7 @@ func (s *Stack) bind(ctx context.Context) error {
 	}
 	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	s.sync, err = streamsync.New(fleetSink{log: s.log}, s.log)
+	s.sync, err = streamsync.New(s.dir, s.log)
 	return err
 }
 
@@ -148,6 +160,7 @@ func (s *Stack) Run(ctx context.Context) error {
 	})
 	if s.sip != nil {
 		g.Go(func() error { return s.sip.Serve(ctx) })
+		g.Go(func() error { return s.reg.Run(ctx, s.sip) })
 	}
 	if s.stun != nil {
 		g.Go(func() error { return s.stun.Serve(ctx) })
@@ -157,15 +170,11 @@ func (s *Stack) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// follow feeds streamsync from the change log, from the newest record on.
-// The fleet loads what was there before from the table itself.
+// follow feeds streamsync from the change log, from the position the
+// directory's snapshot was taken at.
 func (s *Stack) follow(ctx context.Context) error {
 	for ctx.Err() == nil {
-		after, err := s.db.LastSequence()
-		if err != nil {
-			return fmt.Errorf("change log: %w", err)
-		}
-		err = s.db.Subscribe(ctx, after, 100, func(ctx context.Context, recs []events.DynamoDBEventRecord) error {
+		err := s.db.Subscribe(ctx, s.after, 100, func(ctx context.Context, recs []events.DynamoDBEventRecord) error {
 			resp, err := s.sync.Handle(ctx, events.DynamoDBEvent{Records: recs})
 			if err == nil && len(resp.BatchItemFailures) > 0 {
 				s.log.Warn("streamsync could not apply change records", "first_failed", resp.BatchItemFailures[0].ItemIdentifier)
@@ -176,7 +185,10 @@ func (s *Stack) follow(ctx context.Context) error {
 		case err == nil, errors.Is(err, embedded.ErrClosed):
 			return nil
 		case errors.Is(err, embedded.ErrTrimmed):
-			s.log.Warn("change log trimmed past this reader; following from the newest record", "err", err)
+			s.log.Warn("change log trimmed past this reader; reloading the fleet's directory", "err", err)
+			if err := s.loadDirectory(ctx); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("change log: %w", err)
 		}

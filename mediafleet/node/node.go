@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -26,6 +27,8 @@ var (
 	// ErrServing is returned by Serve when the node serves or has served:
 	// a Node serves its sockets once.
 	ErrServing = errors.New("node: already serving")
+	// ErrStopped is returned by KeepAlive once the node stops.
+	ErrStopped = errors.New("node: stopped")
 )
 
 // errTransportStopped reports a transport whose serve loop ended while the
@@ -46,6 +49,10 @@ type Config struct {
 	// UserAgent names the node in Server headers and in requests it
 	// originates. Empty means DefaultUserAgent.
 	UserAgent string
+	// Routes adds handlers for methods the node does not answer itself
+	// (the registrar's REGISTER, the call router's INVITE, …). They are
+	// mounted after OPTIONS, in this order, and listed in Allow.
+	Routes []Route
 }
 
 func (c Config) validate() error {
@@ -69,6 +76,18 @@ func (c Config) validate() error {
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
 		return errors.New("bad UserAgent: contains a line break")
 	}
+	seen := map[sip.RequestMethod]bool{sip.OPTIONS: true}
+	for _, r := range c.Routes {
+		switch {
+		case r.Handle == nil:
+			return fmt.Errorf("route %s: no handler", r.Method)
+		case r.Method == "" || strings.ContainsAny(string(r.Method), " \t\r\n,"):
+			return fmt.Errorf("route %q: not a method name", r.Method)
+		case seen[r.Method]:
+			return fmt.Errorf("route %s: method has a handler already", r.Method)
+		}
+		seen[r.Method] = true
+	}
 	return nil
 }
 
@@ -78,7 +97,8 @@ type Node struct {
 	log   *slog.Logger
 	ua    *sipgo.UserAgent
 	srv   *sipgo.Server
-	allow string // the Allow header value, from the method table
+	cli   *sipgo.Client // requests the node originates (keep-alives)
+	allow string        // the Allow header value, from the method table
 
 	mu       sync.Mutex
 	udp      net.PacketConn
@@ -124,7 +144,12 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 		_ = ua.Close()
 		return nil, fmt.Errorf("node: server: %w", err)
 	}
-	n := &Node{cfg: cfg, log: log, ua: ua, srv: srv}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog))
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("node: client: %w", err)
+	}
+	n := &Node{cfg: cfg, log: log, ua: ua, srv: srv, cli: cli}
 	n.mount()
 	return n, nil
 }
@@ -276,6 +301,47 @@ func tcpAddr(l net.Listener) net.Addr {
 		return nil
 	}
 	return l.Addr()
+}
+
+// KeepAlive sends one NAT keep-alive to a peer the node heard from at addr
+// (host:port) over transport, so that the NAT in front of the peer keeps
+// its mapping open for requests the node sends later. On TCP it writes a
+// double CRLF on the connection the peer opened (RFC 5626 section 3.5.1);
+// the node never opens one for it. On UDP it sends an OPTIONS request to
+// target from the node's own socket and returns when the peer answers
+// (any final response counts as alive) or ctx ends.
+func (n *Node) KeepAlive(ctx context.Context, transport, addr string, target sip.Uri) error {
+	n.mu.Lock()
+	stopping := n.stopping
+	n.mu.Unlock()
+	if stopping {
+		return ErrStopped
+	}
+	switch strings.ToLower(transport) {
+	case "tcp":
+		conn, err := n.ua.TransportLayer().GetConnection("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("node: keep-alive to %s: no connection: %w", addr, err)
+		}
+		defer conn.TryClose() // GetConnection took a reference
+		w, ok := conn.(io.Writer)
+		if !ok {
+			return fmt.Errorf("node: keep-alive to %s: connection cannot write", addr)
+		}
+		if _, err := w.Write([]byte("\r\n\r\n")); err != nil {
+			return fmt.Errorf("node: keep-alive to %s: %w", addr, err)
+		}
+		return nil
+	case "udp":
+		req := sip.NewRequest(sip.OPTIONS, target)
+		req.SetTransport("UDP")
+		req.SetDestination(addr)
+		if _, err := n.cli.Do(ctx, req); err != nil {
+			return fmt.Errorf("node: keep-alive to %s: %w", addr, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("node: keep-alive to %s: transport %q not supported", addr, transport)
 }
 
 // Close releases the sockets and the user agent of a node that was bound

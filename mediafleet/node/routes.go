@@ -9,26 +9,28 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// handler answers one request inside its server transaction. sipgo calls it
+// Handler answers one request inside its server transaction. sipgo calls it
 // on a goroutine of its own per request and ends the transaction (or leaves
 // it to its retransmission timers) when it returns. Serve waits for running
 // handlers before it closes the user agent, so a handler that blocks (an
 // INVITE waiting for an answer) must return promptly once the node stops.
-type handler func(req *sip.Request, tx sip.ServerTransaction)
+//
+// The node has already turned away other SIP versions and requests that
+// arrive while it stops; the handler sends the final response itself.
+type Handler func(req *sip.Request, tx sip.ServerTransaction)
 
-// route binds a SIP method to the handler that answers it.
-type route struct {
-	method sip.RequestMethod
-	handle handler
+// Route binds a SIP method to the handler that answers it.
+type Route struct {
+	Method sip.RequestMethod
+	Handle Handler
 }
 
 // routes is the node's method table, the one place where a method gets a
-// handler. The Allow header lists these methods in this order. The
-// registrar adds REGISTER here, the call router INVITE, ACK, BYE and CANCEL.
-func (n *Node) routes() []route {
-	return []route{
-		{method: sip.OPTIONS, handle: n.options},
-	}
+// handler: OPTIONS, which the node answers itself, then Config.Routes (the
+// registrar's REGISTER; the call router's INVITE, ACK, BYE and CANCEL).
+// The Allow header lists these methods in this order.
+func (n *Node) routes() []Route {
+	return append([]Route{{Method: sip.OPTIONS, Handle: n.options}}, n.cfg.Routes...)
 }
 
 // mount registers the method table and the fallback with the sipgo server
@@ -37,8 +39,8 @@ func (n *Node) mount() {
 	table := n.routes()
 	methods := make([]string, 0, len(table))
 	for _, r := range table {
-		n.srv.OnRequest(r.method, sipgo.RequestHandler(n.dispatch(r.handle)))
-		methods = append(methods, r.method.String())
+		n.srv.OnRequest(r.Method, sipgo.RequestHandler(n.dispatch(r.Handle)))
+		methods = append(methods, r.Method.String())
 	}
 	n.allow = strings.Join(methods, ", ")
 	n.srv.OnNoRoute(sipgo.RequestHandler(n.dispatch(n.unrouted)))
@@ -73,7 +75,7 @@ type connectioner interface {
 // dispatch wraps every handler of the table. It admits the request only
 // while the node runs, logs it at debug level and turns away other SIP
 // versions, which sipgo's parser accepts, before the handler runs.
-func (n *Node) dispatch(h handler) handler {
+func (n *Node) dispatch(h Handler) Handler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if !n.admit() {
 			// The node is stopping. If the socket the request came in on

@@ -1,0 +1,123 @@
+package registrar
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"hash"
+	"sync"
+	"time"
+)
+
+// Nonces are stateless: a nonce carries the time it was made, a random
+// part and an HMAC over both, keyed with a secret every fleet node shares,
+// so any node verifies a nonce another node issued without asking it:
+//
+//	nonce = base64url(timestamp(8) || random(12) || HMAC-SHA256(secret, timestamp || random)[:16])
+//
+// The HMAC is cut to 128 bits (RFC 2104 section 5 allows truncation to no
+// less than half the output); forging one is still out of reach, and the
+// nonce stays short enough for phones with small header buffers.
+//
+// Without per-nonce state the registrar cannot tell a replayed nonce or nc
+// from a fresh one: an Authorization header captured on the wire can be
+// replayed until its nonce expires (the nonce lifetime, 5 minutes by
+// default). A replay gains nothing the original request did not already
+// do (it re-registers the same contact for the same device, and the
+// response binds method and URI), which is why the nc and cnonce are taken
+// into the response digest but not tracked. Requests that must not be
+// replayable need TLS.
+const (
+	nonceTimeLen = 8
+	nonceRandLen = 12
+	nonceMACLen  = 16
+	nonceRawLen  = nonceTimeLen + nonceRandLen + nonceMACLen
+)
+
+var nonceEncoding = base64.RawURLEncoding
+
+// nonceLen is the length of an encoded nonce.
+var nonceLen = nonceEncoding.EncodedLen(nonceRawLen)
+
+// nonceState is the verdict on a nonce.
+type nonceState uint8
+
+const (
+	nonceInvalid nonceState = iota // not ours, or tampered with
+	nonceValid
+	nonceStale // ours, but older than the lifetime
+)
+
+// maxClockSkew is how far in the future a nonce's time may lie: nodes'
+// clocks differ a little.
+const maxClockSkew = 30 * time.Second
+
+// nonces mints and verifies nonces with one secret.
+type nonces struct {
+	lifetime time.Duration
+	macs     sync.Pool // of *nonceMAC
+}
+
+// nonceMAC is one HMAC with scratch space, pooled so that verifying a
+// nonce allocates nothing.
+type nonceMAC struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+	raw [nonceRawLen]byte
+	enc [64]byte
+}
+
+func newNonces(secret []byte, lifetime time.Duration) *nonces {
+	key := append([]byte(nil), secret...)
+	n := &nonces{lifetime: lifetime}
+	n.macs.New = func() any { return &nonceMAC{h: hmac.New(sha256.New, key)} }
+	return n
+}
+
+// mac computes the truncated HMAC of raw's time and random part into
+// m.sum and returns it.
+func (m *nonceMAC) mac() []byte {
+	m.h.Reset()
+	m.h.Write(m.raw[:nonceTimeLen+nonceRandLen])
+	return m.h.Sum(m.sum[:0])[:nonceMACLen]
+}
+
+// mint makes a nonce stamped with now.
+func (n *nonces) mint(now time.Time) string {
+	m := n.macs.Get().(*nonceMAC)
+	defer n.macs.Put(m)
+	binary.BigEndian.PutUint64(m.raw[:nonceTimeLen], uint64(now.Unix()))
+	// crypto/rand.Read never fails (it panics on a broken system).
+	_, _ = rand.Read(m.raw[nonceTimeLen : nonceTimeLen+nonceRandLen])
+	copy(m.raw[nonceTimeLen+nonceRandLen:], m.mac())
+	return nonceEncoding.EncodeToString(m.raw[:])
+}
+
+// check verifies a nonce at now.
+func (n *nonces) check(s string, now time.Time) nonceState {
+	if len(s) != nonceLen {
+		return nonceInvalid
+	}
+	m := n.macs.Get().(*nonceMAC)
+	defer n.macs.Put(m)
+	copy(m.enc[:], s)
+	if k, err := nonceEncoding.Decode(m.raw[:], m.enc[:len(s)]); err != nil || k != nonceRawLen {
+		return nonceInvalid
+	}
+	var given [nonceMACLen]byte
+	copy(given[:], m.raw[nonceTimeLen+nonceRandLen:])
+	if !hmac.Equal(m.mac(), given[:]) {
+		return nonceInvalid
+	}
+	stamp := int64(binary.BigEndian.Uint64(m.raw[:nonceTimeLen]))
+	age := now.Unix() - stamp
+	switch {
+	case age < -int64(maxClockSkew/time.Second):
+		return nonceInvalid
+	case age > int64(n.lifetime/time.Second):
+		return nonceStale
+	}
+	return nonceValid
+}
