@@ -2,10 +2,11 @@
 // and TCP SIP sockets and the sipgo user agent behind them, and dispatches
 // each incoming request to the handler for its method.
 //
-// The handlers live in one method table (routes.go). Today it answers
-// OPTIONS (200 with Allow, Accept and Server, so phones, trunks and load
-// balancers can probe the node); the registrar and the call router add
-// REGISTER, INVITE, BYE and CANCEL there. A method without a handler is
+// The handlers live in one method table (routes.go): the node answers
+// OPTIONS itself (200 with Allow, Accept and Server, so phones, trunks and
+// load balancers can probe the node), and the handlers the caller passes in
+// Config.Routes (the registrar's REGISTER, the call router's INVITE, BYE
+// and CANCEL) are mounted after it. A method without a handler is
 // answered 501 Not Implemented, an unmatched CANCEL 481, a request of
 // another SIP version than 2.0 gets 505, and an ACK never gets an answer
 // (RFC 3261 section 17). Malformed messages are dropped by
