@@ -1,9 +1,7 @@
 package media
 
 import (
-	"errors"
 	"log/slog"
-	"net"
 	"net/netip"
 
 	"github.com/pion/rtp"
@@ -13,11 +11,6 @@ import (
 // fits an Ethernet frame; a larger datagram is read into a buffer one
 // octet longer, recognised by its length and dropped as malformed.
 const maxPacket = 1500
-
-// maxReadErrors bounds consecutive failed reads (other than a closed
-// socket) before a path gives up, so a socket in a persistent error state
-// cannot spin a goroutine.
-const maxReadErrors = 100
 
 // verdict is what forward decided about one packet.
 type verdict uint8
@@ -107,40 +100,22 @@ func (p *path) accept(src netip.AddrPort) bool {
 	return true
 }
 
-// run reads the from socket until it is closed, forwarding what forward
-// lets through. The buffer is the only memory it uses per socket.
-func (p *path) run() {
-	buf := make([]byte, maxPacket+1)
-	failures := 0
-	for {
-		n, src, err := p.from.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Some systems report an ICMP error of an earlier send on
-			// the next read; the socket itself is still good.
-			if failures++; failures > maxReadErrors {
-				p.log.Warn("media socket failing; stream stopped", "stream", p.from.stream(), "error", err)
-				return
-			}
-			continue
-		}
-		failures = 0
-		if n > maxPacket {
-			p.malformed.Add(1)
-			continue
-		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		dst, v := p.forward(buf[:n], src)
-		if v != forwarded {
-			continue
-		}
-		if _, err := p.to.conn.WriteToUDPAddrPort(buf[:n], dst); err != nil {
-			p.sendErrors.Add(1)
-			continue
-		}
-		p.sent.Add(1)
-		p.sentBytes.Add(uint64(n))
+// relay handles one datagram read from the from socket: the decision of
+// forward, the write out of the to socket, and the counters. Both socket
+// engines (engine_linux.go, engine_netpoll.go) call it.
+func (p *path) relay(pkt []byte, src netip.AddrPort) {
+	if len(pkt) > maxPacket {
+		p.malformed.Add(1)
+		return
 	}
+	dst, v := p.forward(pkt, src)
+	if v != forwarded {
+		return
+	}
+	if !p.to.sock.sendTo(pkt, dst) {
+		p.sendErrors.Add(1)
+		return
+	}
+	p.sent.Add(1)
+	p.sentBytes.Add(uint64(len(pkt)))
 }

@@ -2,7 +2,6 @@ package media
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -45,7 +44,7 @@ type Leg struct {
 type endpoint struct {
 	side  Side
 	rtcp  bool
-	conn  *net.UDPConn
+	sock  *socket
 	local netip.AddrPort // the advertised address of this socket
 	peer  atomic.Pointer[peer]
 }

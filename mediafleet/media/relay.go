@@ -35,7 +35,7 @@ type Relay struct {
 	ports *portPool
 	epoch time.Time
 
-	wg sync.WaitGroup // the path goroutines of every session
+	engine // the sockets' reading side: engine_linux.go, engine_netpoll.go
 
 	mu       sync.Mutex
 	sessions map[*Session]struct{}
@@ -79,7 +79,12 @@ func (r *Relay) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	r.running = true
+	err := r.startEngine()
 	r.mu.Unlock()
+	if err != nil {
+		r.stop()
+		return err
+	}
 	r.log.Info("media relay running", "listen", r.cfg.ListenIP, "advertise", r.cfg.AdvertiseIP,
 		"ports", [2]int{r.cfg.PortMin, r.cfg.PortMax}, "max_sessions", r.cfg.MaxSessions,
 		"rtp_timeout", r.cfg.RTPTimeout, "hold_timeout", r.cfg.HoldTimeout)
@@ -125,7 +130,7 @@ func (r *Relay) stop() {
 	for _, s := range r.snapshot() {
 		s.end(ErrStopped)
 	}
-	r.wg.Wait()
+	r.stopEngine()
 	r.log.Info("media relay stopped")
 }
 
@@ -153,9 +158,9 @@ func (r *Relay) Sessions() int {
 }
 
 // Open allocates a session for a call: two RTP/RTCP port pairs, one facing
-// each side, each read by its own goroutines. Until SetRemote is called
-// for a leg, packets arriving on it are dropped. callID names the session
-// in logs.
+// each side. Until SetRemote is called for a leg, packets arriving on it
+// are dropped. callID names the session in logs. Open may be called
+// before Run, but packets are relayed only while Run runs.
 func (r *Relay) Open(callID string) (*Session, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -170,8 +175,8 @@ func (r *Relay) Open(callID string) (*Session, error) {
 		l, port, err := r.bindLeg(side)
 		if err != nil {
 			if side == B {
-				_ = s.legs[A].rtp.conn.Close()
-				_ = s.legs[A].rtcp.conn.Close()
+				_ = s.legs[A].rtp.sock.close()
+				_ = s.legs[A].rtcp.sock.close()
 				r.ports.put(s.ports[A])
 			}
 			return nil, err
@@ -182,12 +187,13 @@ func (r *Relay) Open(callID string) (*Session, error) {
 	a, b := s.legs[A], s.legs[B]
 	a.in = [2]*path{newPath(&a.rtp, &b.rtp, b, false, r.clock, log), newPath(&a.rtcp, &b.rtcp, b, true, r.clock, log)}
 	b.in = [2]*path{newPath(&b.rtp, &a.rtp, a, false, r.clock, log), newPath(&b.rtcp, &a.rtcp, a, true, r.clock, log)}
-	r.sessions[s] = struct{}{}
-	for _, l := range s.legs {
-		for _, p := range l.in {
-			r.wg.Go(p.run)
-		}
+	if err := r.serve(s); err != nil {
+		r.release(s)
+		r.ports.put(s.ports[A])
+		r.ports.put(s.ports[B])
+		return nil, err
 	}
+	r.sessions[s] = struct{}{}
 	r.log.Debug("media session opened", "call_id", callID, "a", a.Local(), "b", b.Local())
 	return s, nil
 }

@@ -2,7 +2,6 @@ package media
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -77,10 +76,7 @@ func (s *Session) held() bool {
 // back and unregisters the session, once.
 func (s *Session) end(reason error) {
 	s.once.Do(func() {
-		for _, l := range s.legs {
-			_ = l.rtp.conn.Close()
-			_ = l.rtcp.conn.Close()
-		}
+		s.relay.release(s)
 		for _, port := range s.ports {
 			s.relay.ports.put(port)
 		}
@@ -104,36 +100,28 @@ func (r *Relay) bindLeg(side Side) (*Leg, int, error) {
 		if !ok {
 			break
 		}
-		rtpConn, err := r.listen(port)
+		rtpSock, err := r.listen(port)
 		if err != nil {
 			lastErr = err
 			r.ports.put(port)
 			continue
 		}
-		rtcpConn, err := r.listen(port + 1)
+		rtcpSock, err := r.listen(port + 1)
 		if err != nil {
 			lastErr = err
-			_ = rtpConn.Close()
+			_ = rtpSock.close()
 			r.ports.put(port)
 			continue
 		}
 		l := &Leg{side: side}
-		l.rtp = endpoint{side: side, conn: rtpConn, local: netip.AddrPortFrom(r.cfg.AdvertiseIP, uint16(port))}
-		l.rtcp = endpoint{side: side, rtcp: true, conn: rtcpConn, local: netip.AddrPortFrom(r.cfg.AdvertiseIP, uint16(port+1))}
+		l.rtp = endpoint{side: side, sock: rtpSock, local: netip.AddrPortFrom(r.cfg.AdvertiseIP, uint16(port))}
+		l.rtcp = endpoint{side: side, rtcp: true, sock: rtcpSock, local: netip.AddrPortFrom(r.cfg.AdvertiseIP, uint16(port+1))}
 		return l, port, nil
 	}
 	if lastErr != nil {
 		return nil, 0, fmt.Errorf("%w (last bind error: %v)", ErrNoPorts, lastErr)
 	}
 	return nil, 0, ErrNoPorts
-}
-
-func (r *Relay) listen(port int) (*net.UDPConn, error) {
-	network := "udp4"
-	if r.cfg.ListenIP.Is6() {
-		network = "udp6"
-	}
-	return net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(r.cfg.ListenIP, uint16(port))))
 }
 
 // wall turns the relay clock into time; 0 (never) stays the zero time.
