@@ -1,4 +1,4 @@
-//go:build linux && !media_netpoll
+//go:build linux && (amd64 || arm64) && !media_netpoll
 
 package media
 
@@ -155,9 +155,10 @@ func (r *Relay) release(s *Session) {
 		}
 	}
 	for _, w := range r.workers {
+		// An empty critical section: it waits out the batch the worker
+		// may be handling, which is the point.
 		w.mu.Lock()
-		//nolint:staticcheck // an empty critical section: waiting out the batch is the point
-		w.mu.Unlock()
+		w.mu.Unlock() //nolint:staticcheck // SA2001: intended
 	}
 	for _, l := range s.legs {
 		_ = l.rtp.sock.close()

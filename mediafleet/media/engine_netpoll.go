@@ -1,4 +1,4 @@
-//go:build !linux || media_netpoll
+//go:build !(linux && (amd64 || arm64)) || media_netpoll
 
 package media
 

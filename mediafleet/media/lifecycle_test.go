@@ -1,8 +1,10 @@
 package media
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
 
@@ -161,5 +163,56 @@ func TestConfig(t *testing.T) {
 	}
 	if _, err := New(Config{}, nil); err == nil {
 		t.Error("New accepted a nil logger")
+	}
+}
+
+// TestChurn opens and closes sessions while a stranger keeps sending to
+// every port of the range, so that sockets are closed and their ports
+// reused while packets arrive on them. Each new session must still relay,
+// and the race detector watches the engine's hand-over of sockets.
+func TestChurn(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := e.phone(), e.phone()
+	// From another IP, the stranger never passes the latching check.
+	stranger, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	cfg := e.relay.Config()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	warm := make(chan struct{})
+	go func() {
+		defer close(done)
+		pkt := g711(0, 1, 9)
+		for i := 0; i < 100_000; i++ { // bounded; ends early when the test is done
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i == 1000 {
+				close(warm)
+			}
+			port := cfg.PortMin + i%(cfg.PortMax-cfg.PortMin+1)
+			_, _ = stranger.WriteToUDPAddrPort(pkt, netip.AddrPortFrom(loopback, uint16(port)))
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	<-warm
+	for i := range 200 {
+		s := e.connect(a, b)
+		seq := uint16(i + 1)
+		send(t, a.rtp, g711(0, seq, 1), s.Leg(A).Local())
+		if got, _ := recv(t, b.rtp); !bytes.Equal(got, g711(0, seq, 1)) {
+			t.Fatalf("session %d: B got %x", i, got)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.relay.Sessions(); n != 0 {
+		t.Fatalf("Sessions = %d", n)
 	}
 }
