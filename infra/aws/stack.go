@@ -122,6 +122,9 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
+	if _, err := newConsole(stack, api); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the HTTP API"),

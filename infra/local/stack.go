@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/functions/accounts"
 	"github.com/switchboard/switchboard/functions/api"
 	"github.com/switchboard/switchboard/functions/billing"
+	"github.com/switchboard/switchboard/functions/console"
 	"github.com/switchboard/switchboard/functions/groups"
 	"github.com/switchboard/switchboard/functions/numbers"
 	"github.com/switchboard/switchboard/functions/streamsync"
@@ -105,6 +106,7 @@ func (s *Stack) bind(ctx context.Context) error {
 		return err
 	}
 	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
+	mux.Handle("/", console.Handler()) // the web console; /v1/ and /healthz are more specific
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.sync, err = streamsync.New(s.dir, s.log)
 	return err
