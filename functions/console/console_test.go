@@ -134,7 +134,7 @@ func TestIndex(t *testing.T) {
 // Without a build step nothing else finds a module path with a typo:
 // every relative import of every module must name an embedded file.
 func TestImportsResolve(t *testing.T) {
-	imp := regexp.MustCompile(`(?m)^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]`)
+	imp := regexp.MustCompile(`(?m)^\s*(?:import|export)\s+(?:[^'"\n;]*?\s+from\s+)?['"]([^'"]+)['"]`)
 	bare := map[string]bool{"preact": true, "preact/hooks": true, "htm": true}
 	for _, name := range moduleFiles(t) {
 		src, err := fs.ReadFile(files, name)

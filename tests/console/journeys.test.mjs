@@ -10,11 +10,11 @@
 // repository.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { welcomeLink } from './outbox.mjs';
+import { register } from './sip.mjs';
 
 const BASE = process.env.SWITCHBOARD_CONSOLE_URL;
 const DATA = process.env.SWITCHBOARD_DATA;
@@ -82,65 +82,6 @@ async function heading(page, text) {
 
 async function nav(page, name) {
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
-}
-
-// register sends a REGISTER with digest authentication (RFC 3261, qop=auth)
-// from a UDP socket on loopback, as a phone would, and resolves with the
-// final status code. Expires 0 removes the phone's registrations.
-async function register({ user, password, domain, expires }) {
-  const [host, port] = [SIP_UDP.slice(0, SIP_UDP.lastIndexOf(':')), Number(SIP_UDP.slice(SIP_UDP.lastIndexOf(':') + 1))];
-  const sock = dgram.createSocket('udp4');
-  await new Promise((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  const local = `127.0.0.1:${sock.address().port}`;
-  const rand = () => randomBytes(8).toString('hex');
-  const callId = `${rand()}@127.0.0.1`;
-  const tag = rand();
-  const uri = `sip:${domain}`;
-  const send = (cseq, auth) =>
-    new Promise((resolve, reject) => {
-      const msg = [
-        `REGISTER ${uri} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${local};branch=z9hG4bK${rand()};rport`,
-        'Max-Forwards: 70',
-        `From: <sip:${user}@${domain}>;tag=${tag}`,
-        `To: <sip:${user}@${domain}>`,
-        `Call-ID: ${callId}`,
-        `CSeq: ${cseq} REGISTER`,
-        // Unregistering removes every binding: the socket (and so the
-        // contact) differs from the one that registered.
-        expires === 0 ? 'Contact: *' : `Contact: <sip:${user}@${local};transport=udp>`,
-        `Expires: ${expires}`,
-        'User-Agent: Switchboard console journey',
-        ...(auth ? [`Authorization: ${auth}`] : []),
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-      const timer = setTimeout(() => reject(new Error('no answer to REGISTER')), 5000);
-      sock.once('message', (buf) => {
-        clearTimeout(timer);
-        resolve(buf.toString());
-      });
-      sock.send(msg, port, host);
-    });
-  try {
-    let res = await send(1);
-    if (/^SIP\/2\.0 401/.test(res)) {
-      const challenges = [...res.matchAll(/^WWW-Authenticate:\s*Digest\s+(.*)$/gim)].map((m) => m[1]);
-      const params = (c) => Object.fromEntries([...c.matchAll(/(\w+)=("([^"]*)"|[^,\s]+)/g)].map((m) => [m[1].toLowerCase(), m[3] ?? m[2]]));
-      const ch = challenges.map(params).find((p) => !p.algorithm || p.algorithm.toUpperCase() === 'MD5');
-      assert.ok(ch, `an MD5 challenge in:\n${res}`);
-      const md5 = (x) => createHash('md5').update(x).digest('hex');
-      const cnonce = rand();
-      const nc = '00000001';
-      const response = md5(`${md5(`${user}:${ch.realm}:${password}`)}:${ch.nonce}:${nc}:${cnonce}:auth:${md5(`REGISTER:${uri}`)}`);
-      const auth = `Digest username="${user}", realm="${ch.realm}", nonce="${ch.nonce}", uri="${uri}", response="${response}", algorithm=MD5, cnonce="${cnonce}", qop=auth, nc=${nc}` + (ch.opaque ? `, opaque="${ch.opaque}"` : '');
-      res = await send(2, auth);
-    }
-    return Number(/^SIP\/2\.0 (\d{3})/.exec(res)?.[1]);
-  } finally {
-    sock.close();
-  }
 }
 
 function assertNoErrors(page) {
@@ -250,7 +191,7 @@ test('admin: sign up, create a user with the wizard, SIP credentials, a group, r
   const phone = page.locator(`article[data-device="${state.phoneId}"]`);
   await phone.getByText('offline').waitFor();
   await page.evaluate(() => (window.sameDocument = true));
-  const sip = { user: state.phoneId, password, domain: state.domain, expires: 120 };
+  const sip = { addr: SIP_UDP, user: state.phoneId, password, domain: state.domain, expires: 120 };
   assert.equal(await register(sip), 200, 'the phone registers');
   await phone.getByText('online', { exact: true }).waitFor({ timeout: 10_000 });
   await phone.getByRole('button', { name: `Optionen für ${bob.phone}` }).click();
@@ -392,28 +333,10 @@ test('a problem from the API is shown next to the field it names', async () => {
   assertNoErrors(page);
 });
 
-// welcomeLink reads the set-password link of the welcome e-mail to address
-// from the local stack's outbox.
-function welcomeLink(address) {
-  const dir = join(DATA, 'outbox');
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml'))) {
-    const raw = readFileSync(join(dir, name), 'utf8');
-    const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-    if (!new RegExp(`^To:.*<${address.replace(/[.+]/g, '\\$&')}>`, 'mi').test(head)) continue;
-    let body = rest.join('\n\n');
-    if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
-      body = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    }
-    const m = /(https?:\/\/\S+#\/setup\?token=[A-Za-z0-9_-]+)/.exec(body);
-    if (m) return m[1];
-  }
-  throw new Error(`no welcome e-mail to ${address} in ${dir}`);
-}
-
 test('a user who is not an admin sets the password from the welcome link and sees only what a user may', async () => {
   const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   const j = 'user';
-  const link = welcomeLink(bob.email);
+  const link = welcomeLink(DATA, bob.email);
   assert.ok(link.startsWith(BASE + '/#/setup?token='), link);
   await page.goto(link);
   await heading(page, 'Passwort festlegen');

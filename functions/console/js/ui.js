@@ -1,199 +1,16 @@
-// Building blocks every screen shares: labelled form fields that show the
-// API's problems next to the field they name, dialogs, menus, loading of
-// data, polling and announcements for screen readers.
-import { h } from 'preact';
+// Building blocks every screen shares: dialogs, menus, loading of data,
+// polling, pages and announcements for screen readers. The form fields
+// (fields.js) and the handling of the API's problems (problem.js) are
+// exported from here too, so that screens import one module.
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
-import htm from 'htm';
 import { t } from './i18n.js';
+import { html } from './html.js';
+import { fieldErrors, ProblemAlert } from './problem.js';
+import { focusFirstError } from './fields.js';
 
-export const html = htm.bind(h);
-
-export function fieldId(name, prefix = 'f') {
-  return prefix + '-' + name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-$/, '');
-}
-
-// Messages of the API that the console words in the user's language; any
-// other message is shown as the API wrote it.
-const MESSAGES = [
-  [/^is already in use$/, 'problem.inUse'],
-  [/^is already registered$/, 'problem.emailTaken'],
-  [/^is not a valid telephone number/, 'problem.badNumber'],
-  [/^expected string to be RFC 5322 email/, 'problem.badEmail'],
-  [/^expected length >= 1$/, 'problem.required'],
-  [/^expected required property/, 'problem.required'],
-  [/^expected length >= (\d+)$/, 'problem.minLength'],
-  [/^expected length <= (\d+)$/, 'problem.maxLength'],
-  [/^expected string to match pattern/, 'problem.digits'],
-  [/^the account needs at least one unlocked admin$/, 'problem.lastAdmin'],
-  [/^you cannot delete yourself$/, 'problem.deleteSelf'],
-  [/^is not a valid link token/, 'problem.badLink'],
-];
-
-export function messageText(msg) {
-  for (const [re, key] of MESSAGES) {
-    const m = re.exec(msg || '');
-    if (m) return t(key, { n: m[1] });
-  }
-  return msg;
-}
-
-// errorField is the form field an error of a problem names
-// (errors[].location "body.devices[1].number" names "devices[1].number"),
-// or "" when it names none.
-function errorField(e) {
-  const loc = e.location || '';
-  const req = /^expected required property (\S+) to be present$/.exec(e.message || '');
-  if (req && loc === 'body') return req[1];
-  return loc.startsWith('body.') ? loc.slice(5) : '';
-}
-
-// fieldErrors maps the fields a problem names to their message.
-export function fieldErrors(problem) {
-  const out = {};
-  for (const e of problem?.errors || []) {
-    const field = errorField(e);
-    if (field && !(field in out)) out[field] = messageText(e.message);
-  }
-  return out;
-}
-
-// errorFor finds the message for a field, including its elements
-// ("numbers" also answers for "numbers[2]").
-export function errorFor(errors, name) {
-  if (!errors) return undefined;
-  if (errors[name]) return errors[name];
-  const key = Object.keys(errors).find((k) => k.startsWith(name + '[') || k.startsWith(name + '.'));
-  return key ? errors[key] : undefined;
-}
-
-function problemSummary(problem, unmatched) {
-  switch (problem.status) {
-    case 0:
-      return t('problem.network');
-    case 401:
-      return t('problem.unauthorized');
-    case 403:
-      return t('problem.forbidden');
-    case 404:
-      return t('problem.notFound');
-    case 429:
-      return t('problem.tooMany');
-  }
-  if (problem.errors.length && !unmatched.length) return t('problem.checkFields');
-  return t('problem.generic');
-}
-
-// ProblemAlert shows what a failed request answered: a summary, plus every
-// error that no field of the form shows itself.
-export function ProblemAlert({ problem, fields = [] }) {
-  if (!problem) return null;
-  const unmatched = (problem.errors || []).filter((e) => {
-    const f = errorField(e);
-    return !f || !fields.some((name) => f === name || f.startsWith(name + '[') || f.startsWith(name + '.'));
-  });
-  const lines = unmatched.map((e) => messageText(e.message));
-  if (!problem.errors.length && problem.detail && problem.status !== 401) lines.push(messageText(problem.detail));
-  return html`<div class="alert" role="alert">
-    <p>${problemSummary(problem, unmatched)}</p>
-    ${lines.length > 0 && html`<ul>${[...new Set(lines)].map((l) => html`<li>${l}</li>`)}</ul>`}
-  </div>`;
-}
-
-function describedBy(...ids) {
-  const s = ids.filter(Boolean).join(' ');
-  return s || undefined;
-}
-
-export function TextField(p) {
-  const id = p.id || fieldId(p.name);
-  const hintId = p.hint ? id + '-hint' : null;
-  const errId = p.error ? id + '-err' : null;
-  const Tag = p.multiline ? 'textarea' : 'input';
-  return html`<div class="field ${p.error ? 'invalid' : ''}">
-    <label for=${id}>${p.label}</label>${p.required && html`<span class="req" aria-hidden="true">*</span>`}
-    <div class="control">
-      ${p.before}
-      <${Tag}
-        id=${id}
-        name=${p.name}
-        type=${p.multiline ? undefined : p.type || 'text'}
-        rows=${p.multiline ? 3 : undefined}
-        value=${p.value ?? ''}
-        onInput=${(e) => p.onInput(e.currentTarget.value)}
-        required=${p.required}
-        aria-invalid=${p.error ? 'true' : undefined}
-        aria-describedby=${describedBy(hintId, errId)}
-        autocomplete=${p.autocomplete}
-        inputmode=${p.inputmode}
-        readonly=${p.readOnly}
-        autofocus=${p.autofocus}
-        minlength=${p.minLength}
-        maxlength=${p.maxLength}
-        min=${p.min}
-        max=${p.max}
-        list=${p.list}
-      />
-    </div>
-    ${p.hint && html`<p id=${hintId} class="hint">${p.hint}</p>`}
-    ${p.error && html`<p id=${errId} class="error">${p.error}</p>`}
-  </div>`;
-}
-
-export function SelectField(p) {
-  const id = p.id || fieldId(p.name);
-  const hintId = p.hint ? id + '-hint' : null;
-  const errId = p.error ? id + '-err' : null;
-  return html`<div class="field ${p.error ? 'invalid' : ''}">
-    <label for=${id}>${p.label}</label>
-    <div class="control">
-      <select
-        id=${id}
-        name=${p.name}
-        value=${p.value}
-        onChange=${(e) => p.onChange(e.currentTarget.value)}
-        aria-invalid=${p.error ? 'true' : undefined}
-        aria-describedby=${describedBy(hintId, errId)}
-        autofocus=${p.autofocus}
-      >
-        ${p.options.map((o) => html`<option value=${o.value} selected=${o.value === p.value}>${o.label}</option>`)}
-      </select>
-    </div>
-    ${p.hint && html`<p id=${hintId} class="hint">${p.hint}</p>`}
-    ${p.error && html`<p id=${errId} class="error">${p.error}</p>`}
-  </div>`;
-}
-
-export function CheckField(p) {
-  const id = p.id || fieldId(p.name);
-  const hintId = p.hint ? id + '-hint' : null;
-  const errId = p.error ? id + '-err' : null;
-  return html`<div class="field check ${p.error ? 'invalid' : ''}">
-    <input
-      id=${id}
-      type=${p.radio ? 'radio' : 'checkbox'}
-      name=${p.group || p.name}
-      value=${p.value}
-      checked=${!!p.checked}
-      disabled=${p.disabled}
-      onChange=${(e) => p.onChange(e.currentTarget.checked)}
-      aria-invalid=${p.error ? 'true' : undefined}
-      aria-describedby=${describedBy(hintId, errId)}
-    />
-    <label for=${id}>${p.label}</label>
-    ${p.hint && html`<p id=${hintId} class="hint">${p.hint}</p>`}
-    ${p.error && html`<p id=${errId} class="error">${p.error}</p>`}
-  </div>`;
-}
-
-// focusFirstError moves the focus to the first field marked invalid inside
-// root, so a keyboard user lands where the problem is.
-export function focusFirstError(root) {
-  requestAnimationFrame(() => {
-    const el = (root || document).querySelector('[aria-invalid="true"]');
-    if (el) el.focus();
-    else (root || document).querySelector('.alert')?.focus?.();
-  });
-}
+export { html } from './html.js';
+export * from './problem.js';
+export * from './fields.js';
 
 // Dialog is a modal <dialog>: the browser traps the focus inside and
 // closes it on Escape.
@@ -341,7 +158,12 @@ export function useLoad(load, deps = []) {
   useEffect(() => {
     reload();
   }, [reload]);
-  return { ...state, reload };
+  // set changes the loaded data in place (a poll that reads only part of
+  // it), unless a reload is running.
+  const set = useCallback((change) => {
+    setState((s) => (s.data === undefined || s.loading ? s : { ...s, data: change(s.data) }));
+  }, []);
+  return { ...state, reload, set };
 }
 
 // usePolling calls fn every ms milliseconds while the page is visible.
@@ -434,36 +256,6 @@ export function CopyButton({ text, what }) {
 
 export function Badge({ kind = '', children }) {
   return html`<span class="badge ${kind}">${children}</span>`;
-}
-
-// ExtensionField is the extension input with the list button in front of
-// it that shows the extensions in use, as the guide describes.
-export function ExtensionField({ name = 'extension', label, value, onInput, error, extensions, digits, id }) {
-  const [show, setShow] = useState(false);
-  const listId = useId();
-  const toggle = html`<button
-    type="button"
-    class="icon list-toggle"
-    aria-expanded=${show ? 'true' : 'false'}
-    aria-controls=${listId}
-    aria-label=${t('ext.showUsed')}
-    title=${t('ext.showUsed')}
-    onClick=${() => setShow(!show)}
-  >
-    <span aria-hidden="true">☰</span>
-  </button>`;
-  const hint = digits ? t('ext.hint', { min: digits.min, max: digits.max }) : undefined;
-  return html`<div class="ext-field">
-    <${TextField} id=${id} name=${name} label=${label || t('ext.label')} value=${value} onInput=${onInput} error=${error} inputmode="numeric" hint=${hint} before=${toggle} />
-    <div id=${listId} class="ext-list" hidden=${!show}>
-      <h3>${t('ext.used')}</h3>
-      ${(extensions || []).length
-        ? html`<ul>
-            ${extensions.map((x) => html`<li><span class="mono">${x.extension}</span> ${x.name} <span class="muted">(${x.kind === 'group' ? t('ext.kindGroup') : t('ext.kindUser')})</span></li>`)}
-          </ul>`
-        : html`<p>${t('ext.none')}</p>`}
-    </div>
-  </div>`;
 }
 
 // Steps shows where a wizard is ("Step 2 of 3").

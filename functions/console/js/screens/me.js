@@ -17,7 +17,10 @@ async function loadMe(id) {
 
 export function Me({ me, refreshMe }) {
   const state = useLoad(() => loadMe(me.user.id), [me.user.id]);
-  usePolling(state.reload, POLL_MS);
+  usePolling(async () => {
+    const devices = await devicesOf(me.user.id).catch(() => null);
+    if (devices) state.set((d) => ({ ...d, devices }));
+  }, POLL_MS);
   return html`<${Page} title=${t('me.title')} intro=${t('me.intro')}>
     <${Loaded} state=${state}>
       ${(d) => {

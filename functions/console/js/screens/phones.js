@@ -10,15 +10,20 @@ import { PhoneCard } from './phone.js';
 // POLL_MS is how often the status of phones is read again.
 export const POLL_MS = 4000;
 
-async function loadPhones() {
-  const users = await api.all('/v1/users');
+async function phonesOf(users) {
   const devices = await Promise.all(users.map((u) => devicesOf(u.id)));
   return users.map((u, i) => ({ user: u, phones: devices[i].filter((d) => d.kind === 'phone') })).filter((x) => x.phones.length);
 }
 
 export function Phones() {
-  const state = useLoad(loadPhones);
-  usePolling(state.reload, POLL_MS);
+  const state = useLoad(async () => phonesOf(await api.all('/v1/users')));
+  // The status is read again for the users already shown; a reload (after
+  // a change on this page) also finds new users.
+  usePolling(async () => {
+    const users = (state.data || []).map((x) => x.user);
+    const fresh = await phonesOf(users).catch(() => null);
+    if (fresh) state.set(() => fresh);
+  }, POLL_MS);
   return html`<${Page} title=${t('phones.title')} intro=${t('phones.intro')}>
     <${Loaded} state=${state}>
       ${(byUser) =>

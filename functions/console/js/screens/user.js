@@ -25,7 +25,10 @@ async function loadUser(id) {
 export function UserDetail({ id, me, refreshMe }) {
   const state = useLoad(() => loadUser(id), [id]);
   // Phones come online and go offline while the page is open.
-  usePolling(state.reload, POLL_MS);
+  usePolling(async () => {
+    const devices = await devicesOf(id).catch(() => null);
+    if (devices) state.set((d) => ({ ...d, devices }));
+  }, POLL_MS);
   const title = state.data?.user.name || t('userPage.title');
   return html`<${Page} title=${title}>
     <p><a href=${href('/users')}>${t('userPage.back')}</a></p>
