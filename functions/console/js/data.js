@@ -58,6 +58,8 @@ export function describeRoute(route, dir) {
     case 'device': {
       const d = dir?.device.get(route.target);
       if (!d) return t('target.deviceUnknown', { id: route.target });
+      // A voicemail called "Voicemail" is not named twice.
+      if (d.name === kindLabel(d.kind)) return t('target.deviceNamed', { name: d.name, user: userName(d.owner) });
       return t('target.device', { kind: kindLabel(d.kind), name: d.name, user: userName(d.owner) });
     }
     case 'group':

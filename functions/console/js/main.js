@@ -37,10 +37,13 @@ function App() {
       .finally(() => setBooting(false));
   }, []);
 
+  // signedIn opens the session; without a next screen the user lands on
+  // the screen the address named before the login (a bookmark).
   async function signedIn(session, next) {
     api.setSession(session);
     await loadMe();
-    navigate(next || '/');
+    const asked = ['', 'login', 'signup', 'setup'].includes(route.parts[0] || '') ? '/' : route.path;
+    navigate(next || asked);
   }
 
   async function changeLanguage(l) {

@@ -58,7 +58,7 @@ export function Shell({ me, route, lang, onLanguage, onLogout, children }) {
       <div class="tools">
         <label class="lang">
           <span class="sr">${t('lang.label')}</span>
-          <select aria-label=${t('lang.label')} value=${lang} onChange=${(e) => onLanguage(e.currentTarget.value)}>
+          <select value=${lang} onChange=${(e) => onLanguage(e.currentTarget.value)}>
             ${LANGUAGES.map((l) => html`<option value=${l} selected=${l === lang}>${t(LANGUAGE_LABELS[l])}</option>`)}
           </select>
         </label>

@@ -116,7 +116,7 @@ export function Audit() {
           <tbody>
             ${pages.flat().map(
               (e) => html`<tr>
-                <td data-label=${t('audit.time')}>${formatDateTime(e.time)}</td>
+                <td data-label=${t('audit.time')} class="nowrap">${formatDateTime(e.time)}</td>
                 <td data-label=${t('audit.actor')}>${who(e.actor)}</td>
                 <td data-label=${t('audit.action')}>${ACTIONS[e.action] ? t(ACTIONS[e.action]) : e.action}</td>
                 <td data-label=${t('audit.target')}>${who(e.target)}</td>

@@ -21,6 +21,7 @@ function userRouting(n, devices) {
   }
   if (r.kind === 'user') return t('userPage.ringsAll');
   const d = devices.find((x) => x.id === r.target);
+  if (d && d.name === kindLabel(d.kind)) return t('userPage.ringsEndpointNamed', { name: d.name });
   return t('userPage.ringsEndpoint', { kind: kindLabel(d?.kind), name: d?.name || r.target });
 }
 
