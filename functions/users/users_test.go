@@ -288,7 +288,7 @@ func usersRoutes(t *testing.T, s *server) {
 	}{
 		{"no credentials", "GET", "/v1/users", "", nil, 401, ""},
 		{"admin lists", "GET", "/v1/users?limit=2", admin, nil, 200, ""},
-		{"bad cursor", "GET", "/v1/users?cursor=zzz", admin, nil, 422, "body.cursor"},
+		{"bad cursor", "GET", "/v1/users?cursor=zzz", admin, nil, 422, "query.cursor"},
 		{"user reads self", "GET", "/v1/users/w1", bob, nil, 200, ""},
 		{"user reads another", "GET", "/v1/users/w2", bob, nil, 403, ""},
 		{"user creates", "POST", "/v1/users", bob, map[string]any{"name": "X", "email": "x@acme.example"}, 403, ""},
