@@ -4,24 +4,37 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/mediafleet/calls"
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/mediafleet/media"
 	"github.com/switchboard/switchboard/mediafleet/registrar"
 )
 
 // The fleet's side of the local stack: the directory, loaded from a
 // snapshot of the table and then kept current by streamsync (it is
-// streamsync's sink), and the registrar that answers REGISTER from it.
+// streamsync's sink), the registrar that answers REGISTER from it, and the
+// B2BUA that routes calls with their media anchored in the RTP relay.
 
-// fleet builds the directory and the registrar. It notes the change log's
-// position before it reads the snapshot, so following the log from there
-// (follow) misses no change, whatever happens while the snapshot is read.
+// fleet builds the directory, the registrar, the relay and the B2BUA. It
+// notes the change log's position before it reads the snapshot, so
+// following the log from there (follow) misses no change, whatever
+// happens while the snapshot is read.
 func (s *Stack) fleet(ctx context.Context) error {
 	s.dir = directory.New(s.log)
 	if err := s.loadDirectory(ctx); err != nil {
 		return err
 	}
 	var err error
-	s.reg, err = registrar.New(registrar.Config{Realm: s.cfg.SIPDomain}, s.dir, s.db, s.log)
+	if s.reg, err = registrar.New(registrar.Config{Realm: s.cfg.SIPDomain}, s.dir, s.db, s.log); err != nil {
+		return err
+	}
+	if s.relay, err = media.New(media.Config{}, s.log); err != nil {
+		return err
+	}
+	// Call events go to an in-process publisher; nothing subscribes yet.
+	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain}, calls.Deps{Directory: s.dir, Bindings: s.reg,
+		Media: calls.Relay(s.relay), Store: s.db, Events: events.NewLocal()}, s.log)
 	return err
 }
 

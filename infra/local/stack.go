@@ -24,7 +24,9 @@ import (
 	"github.com/switchboard/switchboard/functions/users"
 	"github.com/switchboard/switchboard/functions/verification"
 	"github.com/switchboard/switchboard/functions/vouchers"
+	"github.com/switchboard/switchboard/mediafleet/calls"
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/mediafleet/media"
 	"github.com/switchboard/switchboard/mediafleet/node"
 	"github.com/switchboard/switchboard/mediafleet/registrar"
 	"github.com/switchboard/switchboard/mediafleet/stun"
@@ -44,16 +46,18 @@ var httpFunctions = []api.Registrar{
 // the HTTP API, the fleet's SIP and STUN listeners, and streamsync feeding
 // the fleet from the table's change log.
 type Stack struct {
-	cfg  Config
-	log  *slog.Logger
-	db   *embedded.DB
-	http *http.Server
-	ln   net.Listener
-	sip  *node.Node
-	stun *stun.Server
-	sync *streamsync.Handler
-	dir  *directory.Directory
-	reg  *registrar.Registrar
+	cfg   Config
+	log   *slog.Logger
+	db    *embedded.DB
+	http  *http.Server
+	ln    net.Listener
+	sip   *node.Node
+	stun  *stun.Server
+	sync  *streamsync.Handler
+	dir   *directory.Directory
+	reg   *registrar.Registrar
+	relay *media.Relay
+	calls *calls.Router
 	// after is the change log position the directory's snapshot was
 	// taken at; follow applies the records after it.
 	after uint64
@@ -80,8 +84,12 @@ func (s *Stack) bind(ctx context.Context) error {
 	}
 	var err error
 	if s.cfg.SIPUDP != off || s.cfg.SIPTCP != off {
+		routes := []node.Route{{Method: sip.REGISTER, Handle: s.reg.ServeSIP}}
+		for _, m := range calls.Methods {
+			routes = append(routes, node.Route{Method: m, Handle: s.calls.ServeSIP})
+		}
 		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain,
-			Routes: []node.Route{{Method: sip.REGISTER, Handle: s.reg.ServeSIP}}}, s.log)
+			Routes: routes}, s.log)
 		if err != nil {
 			return err
 		}
@@ -161,7 +169,12 @@ func (s *Stack) Run(ctx context.Context) error {
 		return s.http.Shutdown(shut)
 	})
 	if s.sip != nil {
-		g.Go(func() error { return s.sip.Serve(ctx) })
+		// The B2BUA ends its calls (BYE, CANCEL, records) before the node
+		// and the relay stop carrying their messages and media.
+		sipCtx, stopSIP := context.WithCancel(context.WithoutCancel(ctx))
+		g.Go(func() error { defer stopSIP(); return s.calls.Run(ctx) })
+		g.Go(func() error { return s.sip.Serve(sipCtx) })
+		g.Go(func() error { return s.relay.Run(sipCtx) })
 		g.Go(func() error { return s.reg.Run(ctx, s.sip) })
 	}
 	if s.stun != nil {
@@ -222,6 +235,9 @@ func (s *Stack) close() {
 	}
 	if s.sip != nil {
 		_ = s.sip.Close()
+	}
+	if s.calls != nil {
+		_ = s.calls.Close()
 	}
 	if s.stun != nil {
 		_ = s.stun.Close()

@@ -1,0 +1,110 @@
+package calls
+
+import (
+	"errors"
+	"net/netip"
+
+	"github.com/switchboard/switchboard/mediafleet/media"
+)
+
+// Side names a leg of a call: the caller's (A) or the callee's (B).
+type Side int
+
+// The two sides of a call.
+const (
+	Caller Side = iota
+	Callee
+)
+
+func (s Side) String() string {
+	if s == Caller {
+		return "caller"
+	}
+	return "callee"
+}
+
+// other is the opposite side.
+func (s Side) other() Side { return 1 - s }
+
+// Media is the RTP relay that anchors calls: the B2BUA opens one session
+// per call. Relay adapts the fleet's relay (package media) to it.
+type Media interface {
+	Open(callID string) (MediaSession, error)
+}
+
+// MediaSession anchors the media of one call between the caller's and the
+// callee's phone.
+type MediaSession interface {
+	// Local is the relay's RTP address facing side, written into the SDP
+	// sent to that side's phone.
+	Local(side Side) netip.AddrPort
+	// SetRemote hands the relay the RTP address side's phone wrote into
+	// its SDP.
+	SetRemote(side Side, addr netip.AddrPort) error
+	// SetHold stops (true) or resumes RTP toward side's phone.
+	SetHold(side Side, on bool)
+	// Done is closed when the session ended, by Close or on its own.
+	Done() <-chan struct{}
+	// TimedOut reports whether the session ended because neither phone
+	// sent media for the relay's timeout.
+	TimedOut() bool
+	// Stats counts the packets the relay carried, for the call record.
+	Stats() MediaStats
+	// Close ends the session.
+	Close() error
+}
+
+// MediaStats are the relay's counters of one call, as the call record
+// keeps them.
+type MediaStats struct {
+	// CallerIn and CalleeIn count RTP packets each phone sent to the
+	// relay; CallerOut and CalleeOut those the relay sent to each phone.
+	CallerIn  uint64 `dynamodbav:"callerIn"`
+	CallerOut uint64 `dynamodbav:"callerOut"`
+	CalleeIn  uint64 `dynamodbav:"calleeIn"`
+	CalleeOut uint64 `dynamodbav:"calleeOut"`
+	// CallerLost and CalleeLost count packets of each phone missing by
+	// sequence number.
+	CallerLost uint64 `dynamodbav:"callerLost"`
+	CalleeLost uint64 `dynamodbav:"calleeLost"`
+}
+
+// Relay adapts the fleet's RTP relay to Media: side A of its sessions
+// faces the caller, side B the callee.
+func Relay(r *media.Relay) Media { return relay{r} }
+
+type relay struct{ r *media.Relay }
+
+func (r relay) Open(callID string) (MediaSession, error) {
+	s, err := r.r.Open(callID)
+	if err != nil {
+		return nil, err
+	}
+	return session{s}, nil
+}
+
+type session struct{ s *media.Session }
+
+func mediaSide(s Side) media.Side {
+	if s == Caller {
+		return media.A
+	}
+	return media.B
+}
+
+func (s session) Local(side Side) netip.AddrPort { return s.s.Leg(mediaSide(side)).Local() }
+func (s session) SetRemote(side Side, addr netip.AddrPort) error {
+	return s.s.Leg(mediaSide(side)).SetRemote(addr)
+}
+func (s session) SetHold(side Side, on bool) { s.s.Leg(mediaSide(side)).SetHold(on) }
+func (s session) Done() <-chan struct{}      { return s.s.Done() }
+func (s session) TimedOut() bool             { return errors.Is(s.s.Err(), media.ErrTimeout) }
+func (s session) Close() error               { return s.s.Close() }
+
+func (s session) Stats() MediaStats {
+	st := s.s.Stats()
+	return MediaStats{
+		CallerIn: st.A.PacketsIn, CallerOut: st.A.PacketsOut, CallerLost: st.A.Lost,
+		CalleeIn: st.B.PacketsIn, CalleeOut: st.B.PacketsOut, CalleeLost: st.B.Lost,
+	}
+}

@@ -1,0 +1,122 @@
+package calls
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/shared/model"
+	"github.com/switchboard/switchboard/shared/store"
+)
+
+// TypeCall is the entity type of call records.
+const TypeCall = "call"
+
+// RecordsPrefix starts the sort keys of an account's call records; the
+// start time that follows sorts them by time.
+const RecordsPrefix = "CALL#"
+
+// recordTime is the start time in sort keys: fixed width, so that keys
+// sort by time.
+const recordTime = "2006-01-02T15:04:05.000000000Z"
+
+// RecordKey addresses the record of a call in its account's partition.
+func RecordKey(account string, start time.Time, callID string) store.Key {
+	return store.Key{PK: model.AccountPK(account), SK: RecordsPrefix + start.UTC().Format(recordTime) + "#" + callID}
+}
+
+// Record is what the table keeps of a call once it ended: the itemized
+// bill and the users' event lists read it.
+type Record struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	// ID names the call (also in its events); SIPCallID is the caller's
+	// Call-ID.
+	ID        string `dynamodbav:"callId"`
+	SIPCallID string `dynamodbav:"sipCallId"`
+	Account   string `dynamodbav:"account"`
+	Direction string `dynamodbav:"direction"` // in, out or internal
+	// From is the caller (E.164 digits, an extension, a device id or
+	// "anonymous"); To what was dialled (E.164 digits for numbers).
+	From string `dynamodbav:"from"`
+	To   string `dynamodbav:"to"`
+	// Caller is the calling phone's device id ("" for calls from the
+	// trunk); Users and Devices all users and devices involved.
+	Caller  string   `dynamodbav:"caller,omitempty"`
+	Users   []string `dynamodbav:"users,omitempty"`
+	Devices []string `dynamodbav:"devices,omitempty"`
+	// AnsweredBy is the answering device, or the external number the
+	// trunk reached.
+	AnsweredBy string     `dynamodbav:"answeredBy,omitempty"`
+	Start      time.Time  `dynamodbav:"start"`
+	Answer     *time.Time `dynamodbav:"answer,omitempty"`
+	End        time.Time  `dynamodbav:"end"`
+	// Status is the final SIP status the caller got; Cause why the call
+	// ended.
+	Status int        `dynamodbav:"status"`
+	Cause  string     `dynamodbav:"cause"`
+	Media  MediaStats `dynamodbav:"media"`
+}
+
+// recordTimeout bounds the table write of a record and the publishing of
+// one event.
+const recordTimeout = 5 * time.Second
+
+// record writes the call's record to its account's partition. A failure
+// is logged: the call is over either way.
+func (c *call) record(cause string, stats MediaStats) {
+	c.mu.Lock()
+	rec := Record{
+		Type: TypeCall, ID: c.id, SIPCallID: c.a.callID, Account: c.account, Direction: c.direction,
+		From: c.from, To: c.to, Users: slices.Clone(c.users), Devices: slices.Clone(c.devices),
+		AnsweredBy: c.answeredBy, Start: c.start.UTC(), End: c.r.cfg.Clock().UTC(),
+		Status: c.status, Cause: cause, Media: stats,
+	}
+	if !c.answered.IsZero() {
+		t := c.answered.UTC()
+		rec.Answer = &t
+	}
+	c.mu.Unlock()
+	if c.caller.device != nil {
+		rec.Caller = c.caller.device.ID
+	}
+	k := RecordKey(rec.Account, rec.Start, rec.ID)
+	rec.PK, rec.SK = k.PK, k.SK
+	item, err := store.Marshal(rec)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+		defer cancel()
+		err = c.r.deps.Store.Write(ctx, store.Put(item))
+	}
+	if err != nil {
+		c.r.log.Warn("call record not written", "call", c.id, "account", rec.Account, "error", err.Error())
+		return
+	}
+	c.r.log.Info("call ended", "call", c.id, "account", rec.Account, "direction", rec.Direction,
+		"status", rec.Status, "cause", cause, "answered_by", rec.AnsweredBy,
+		"duration", rec.End.Sub(rec.Start).Round(time.Millisecond).String())
+}
+
+// publish emits one event of the call. Events of a call are published by
+// one goroutine at a time, in order: newCall and answer by the INVITE
+// handler, DTMF and hangup by the goroutine that ends the call.
+func (c *call) publish(typ events.Type, cause, digits string) {
+	c.mu.Lock()
+	ev := events.Event{
+		ID: uuid.NewString(), Type: typ, Account: c.account, Time: c.r.cfg.Clock().UTC(),
+		Call: &events.Call{
+			ID: c.id, Direction: c.direction, From: c.from, To: c.to, Users: slices.Clone(c.users),
+			Answered: c.answeredBy, Cause: cause, Digits: digits,
+		},
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	if err := c.r.deps.Events.Publish(ctx, ev); err != nil {
+		c.r.log.Warn("call event not published", "call", c.id, "type", string(typ), "error", err.Error())
+	}
+}
