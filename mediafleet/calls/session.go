@@ -248,7 +248,8 @@ func (r *Router) ack(req *sip.Request) {
 // reinvite passes a re-INVITE (hold, resume, a moved stream) from one
 // phone to the other, each with the relay's address in the SDP. A
 // re-INVITE without SDP (a session refresh) is answered with the SDP
-// last sent to that phone and not passed on.
+// last sent to that phone and not passed on. One re-INVITE at a time:
+// another meanwhile gets 491 (RFC 3261 section 14.2).
 func (c *call) reinvite(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	r := c.r
 	c.mu.Lock()
@@ -264,32 +265,35 @@ func (c *call) reinvite(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.reinviting = true
 	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.reinviting = false
-		c.mu.Unlock()
-	}()
+	res := c.passReinvite(side, req)
+	// The phone may send its next re-INVITE as soon as it has the answer.
+	c.mu.Lock()
+	c.reinviting = false
+	c.mu.Unlock()
+	r.send(tx, res)
+}
+
+// passReinvite does the work of reinvite and returns the answer for the
+// phone that sent it.
+func (c *call) passReinvite(side Side, req *sip.Request) *sip.Response {
+	r := c.r
 	mine, other := c.dialogOf(side), c.dialogOf(side.other())
 	if len(req.Body()) == 0 {
-		r.send(tx, r.response(req, sip.StatusOK, "OK", mine.lastSDP(), &c.contact))
-		return
+		return r.response(req, sip.StatusOK, "OK", mine.lastSDP(), &c.contact)
 	}
 	info, err := parseSDP(req.Body())
 	if err != nil || !isSDP(req) {
-		r.respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
-		return
+		return r.response(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
 	}
 	c.anchor(side, info)
 	offer := rewriteSDP(req.Body(), c.media.Local(side.other()))
 	fwd := other.request(sip.INVITE, offer, "application/sdp")
 	res, err := r.do(fwd, reinviteLimit, r.stop)
 	if err != nil {
-		r.respond(tx, req, sip.StatusServiceUnavailable, "Service Unavailable")
-		return
+		return r.response(req, sip.StatusServiceUnavailable, "Service Unavailable", nil)
 	}
 	if !res.IsSuccess() {
-		r.respond(tx, req, res.StatusCode, res.Reason)
-		return
+		return r.response(req, res.StatusCode, res.Reason, nil)
 	}
 	other.setSDP(offer)
 	if err := r.write(other.ackFor(fwd.CSeq().SeqNo)); err != nil {
@@ -297,13 +301,12 @@ func (c *call) reinvite(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	}
 	answer, err := parseSDP(res.Body())
 	if err != nil {
-		r.respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
-		return
+		return r.response(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
 	}
 	c.anchor(side.other(), answer)
 	body := rewriteSDP(res.Body(), c.media.Local(side))
 	mine.setSDP(body)
-	r.send(tx, r.response(req, sip.StatusOK, "OK", body, &c.contact))
+	return r.response(req, sip.StatusOK, "OK", body, &c.contact)
 }
 
 // info passes an INFO on to the other phone and its answer back; DTMF
