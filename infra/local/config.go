@@ -29,6 +29,11 @@ type Config struct {
 	// minutes); load tests raise them.
 	SignupLimit string
 	LoginLimit  string
+	// The SIP trunk external numbers (and 110/112) go out through:
+	// host:port, empty for none; its digest credentials, if it asks.
+	Trunk         string
+	TrunkUser     string
+	TrunkPassword string
 }
 
 // setting is one configuration entry.
@@ -49,6 +54,9 @@ func (c *Config) settings() []setting {
 		{"log-level", "SWITCHBOARD_LOG_LEVEL", "info", "log level: debug, info, warn or error", &c.LogLevel},
 		{"signup-limit", "SWITCHBOARD_SIGNUP_LIMIT", "20", "sign-ups per client address and hour", &c.SignupLimit},
 		{"login-limit", "SWITCHBOARD_LOGIN_LIMIT", "100", "logins per client address and 15 minutes", &c.LoginLimit},
+		{"trunk", "SWITCHBOARD_TRUNK", "", "SIP trunk host:port for external numbers (empty: none)", &c.Trunk},
+		{"trunk-user", "SWITCHBOARD_TRUNK_USER", "", "user name for the trunk's digest challenges", &c.TrunkUser},
+		{"trunk-password", "SWITCHBOARD_TRUNK_PASSWORD", "", "password for the trunk's digest challenges", &c.TrunkPassword},
 	}
 }
 
@@ -92,6 +100,11 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("-%s %q: want a positive number", l.name, l.v))
 		}
 	}
+	if c.Trunk != "" {
+		if _, _, err := net.SplitHostPort(c.Trunk); err != nil {
+			errs = append(errs, fmt.Errorf("-trunk %q: want host:port", c.Trunk))
+		}
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("-data: empty"))
 	}
@@ -119,5 +132,6 @@ func (c Config) DBPath() string { return filepath.Join(c.Data, "switchboard.db")
 func (c Config) LogAttrs() []any {
 	return []any{"data", c.Data, "http", c.HTTP, "sip_udp", c.SIPUDP, "sip_tcp", c.SIPTCP,
 		"stun", c.STUN, "sip_domain", c.SIPDomain, "log_format", c.LogFormat, "log_level", c.LogLevel,
-		"signup_limit", c.SignupLimit, "login_limit", c.LoginLimit}
+		"signup_limit", c.SignupLimit, "login_limit", c.LoginLimit, "trunk", c.Trunk, "trunk_user", c.TrunkUser,
+		"trunk_password_set", c.TrunkPassword != ""}
 }

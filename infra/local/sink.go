@@ -33,7 +33,8 @@ func (s *Stack) fleet(ctx context.Context) error {
 		return err
 	}
 	// Call events go to an in-process publisher; nothing subscribes yet.
-	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain}, calls.Deps{Directory: s.dir, Bindings: s.reg,
+	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain,
+		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword}}, calls.Deps{Directory: s.dir, Bindings: s.reg,
 		Media: calls.Relay(s.relay), Store: s.db, Events: events.NewLocal()}, s.log)
 	return err
 }
