@@ -12,6 +12,7 @@ import (
 	"github.com/icholy/digest"
 
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	sipdigest "github.com/switchboard/switchboard/mediafleet/internal/digest"
 	"github.com/switchboard/switchboard/shared/model"
 	"github.com/switchboard/switchboard/shared/phone"
 )
@@ -135,25 +136,25 @@ func (r *Router) route(from caller, d string) (destination, int, string) {
 func (r *Router) authenticate(req *sip.Request, emergency bool) (caller, *sip.Response) {
 	now := r.cfg.Clock()
 	ip := hostOf(req.Source())
-	if r.bySource.blocked(ip, now) {
+	if r.bySource.Blocked(ip, now) {
 		return caller{}, r.response(req, sip.StatusForbidden, "Forbidden", nil)
 	}
 	cred, err := r.credentials(req)
 	switch {
 	case err != nil:
 		return caller{}, r.response(req, sip.StatusBadRequest, "Malformed Proxy-Authorization", nil)
-	case cred == nil || algorithmOf(cred.Algorithm) == "":
+	case cred == nil || sipdigest.ParseAlgorithm(cred.Algorithm) == sipdigest.Unknown:
 		return caller{}, r.challenge(req, now, false)
 	case !strings.EqualFold(cred.QOP, "auth") || cred.Nc == 0 || cred.Cnonce == "" || cred.Username == "":
 		return caller{}, r.response(req, sip.StatusBadRequest, "Digest with qop=auth required", nil)
 	}
-	alg := algorithmOf(cred.Algorithm)
+	alg := sipdigest.ParseAlgorithm(cred.Algorithm)
 	devKey := logSafe(cred.Username)
-	if r.byDevice.blocked(devKey, now) {
+	if r.byDevice.Blocked(devKey, now) {
 		return caller{}, r.response(req, sip.StatusForbidden, "Forbidden", nil)
 	}
-	nonce := r.nonces.check(cred.Nonce, now)
-	if nonce == nonceInvalid {
+	nonce := r.nonces.Check(cred.Nonce, now)
+	if nonce == sipdigest.NonceInvalid {
 		return caller{}, r.challenge(req, now, false)
 	}
 	known, ok := r.deps.Directory.Credentials(cred.Username)
@@ -161,10 +162,10 @@ func (r *Router) authenticate(req *sip.Request, emergency bool) (caller, *sip.Re
 	if !checkDigest(alg, ha1, req.Method.String(), cred) || !usable {
 		return caller{}, r.failed(req, ip, devKey, now)
 	}
-	if nonce == nonceStale {
+	if nonce == sipdigest.NonceStale {
 		return caller{}, r.challenge(req, now, true)
 	}
-	r.byDevice.reset(devKey, now)
+	r.byDevice.Reset(devKey, now)
 	dev := known.Device
 	if !emergency && (!dev.Enabled || known.Locked) {
 		if r.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -205,30 +206,30 @@ func (r *Router) credentials(req *sip.Request) (*digest.Credentials, error) {
 // ha1 picks the device's digest for alg; usable is false (and a
 // placeholder returned) for unknown devices, non-phones, missing digests
 // and digests made for another realm.
-func (r *Router) ha1(c directory.Credentials, ok bool, alg string) (string, bool) {
+func (r *Router) ha1(c directory.Credentials, ok bool, alg sipdigest.Algorithm) (string, bool) {
 	if ok && c.Device.Kind == model.DevicePhone && c.Device.Realm == r.cfg.Realm {
 		switch {
-		case alg == algMD5 && c.Device.HA1MD5 != "":
+		case alg == sipdigest.MD5 && c.Device.HA1MD5 != "":
 			return c.Device.HA1MD5, true
-		case alg == algSHA256 && c.Device.HA1SHA256 != "":
+		case alg == sipdigest.SHA256 && c.Device.HA1SHA256 != "":
 			return c.Device.HA1SHA256, true
 		}
 	}
-	return dummyHA1[alg], false
+	return alg.PlaceholderHA1(), false
 }
 
 // failed counts a failed authentication; the answer is a new challenge,
 // or 403 once the source or the device is blocked.
 func (r *Router) failed(req *sip.Request, ip, device string, now time.Time) *sip.Response {
-	if r.bySource.fail(ip, now) {
+	if r.bySource.Fail(ip, now) {
 		r.log.Warn("sip call authentication blocked for a source address", "source", ip,
 			"failures", r.cfg.FailureLimit, "block_for", r.cfg.BlockFor.String())
 	}
-	if r.byDevice.fail(device, now) {
+	if r.byDevice.Fail(device, now) {
 		r.log.Warn("sip call authentication blocked for a device", "device", device, "source", ip,
 			"failures", r.cfg.FailureLimit, "block_for", r.cfg.BlockFor.String())
 	}
-	if r.bySource.blocked(ip, now) || r.byDevice.blocked(device, now) {
+	if r.bySource.Blocked(ip, now) || r.byDevice.Blocked(device, now) {
 		return r.response(req, sip.StatusForbidden, "Forbidden", nil)
 	}
 	return r.challenge(req, now, false)
@@ -237,10 +238,10 @@ func (r *Router) failed(req *sip.Request, ip, device string, now time.Time) *sip
 // challenge answers 407 with an MD5 and a SHA-256 challenge (RFC 8760),
 // MD5 first: phones that read only the first know only MD5.
 func (r *Router) challenge(req *sip.Request, now time.Time, stale bool) *sip.Response {
-	nonce := r.nonces.mint(now)
+	nonce := r.nonces.Mint(now)
 	return r.response(req, sip.StatusProxyAuthRequired, "Proxy Authentication Required", nil,
-		sip.NewHeader("Proxy-Authenticate", challengeValue(r.cfg.Realm, nonce, algMD5, stale)),
-		sip.NewHeader("Proxy-Authenticate", challengeValue(r.cfg.Realm, nonce, algSHA256, stale)),
+		sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.MD5, stale)),
+		sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.SHA256, stale)),
 	)
 }
 

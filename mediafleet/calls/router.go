@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard/switchboard/events"
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	sipdigest "github.com/switchboard/switchboard/mediafleet/internal/digest"
 	"github.com/switchboard/switchboard/mediafleet/registrar"
 	"github.com/switchboard/switchboard/shared/store"
 )
@@ -64,9 +65,9 @@ type Router struct {
 	cfg    Config
 	log    *slog.Logger
 	deps   Deps
-	nonces nonces
+	nonces *sipdigest.Nonces
 	// Failed INVITE authentications per source address and per device.
-	bySource, byDevice *limiter
+	bySource, byDevice *sipdigest.Limiter
 	trunkSrc           map[string]bool // host:port or host of the trunk's calls
 	trunkHost          string
 	trunkPort          int
@@ -114,9 +115,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Router, error) {
 		cfg:      cfg,
 		log:      logger.With("component", "calls"),
 		deps:     deps,
-		nonces:   nonces{key: append([]byte(nil), cfg.NonceSecret...), lifetime: cfg.NonceLifetime},
-		bySource: newLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor),
-		byDevice: newLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor),
+		nonces:   sipdigest.NewNonces(cfg.NonceSecret, cfg.NonceLifetime),
+		bySource: sipdigest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
+		byDevice: sipdigest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		trunkSrc: map[string]bool{},
 		dialogs:  map[string]legRef{},
 		stop:     make(chan struct{}),
@@ -249,12 +250,8 @@ loop:
 			break loop
 		case <-tick.C:
 			now := r.cfg.Clock()
-			r.bySource.mu.Lock()
-			r.bySource.pruneLocked(now)
-			r.bySource.mu.Unlock()
-			r.byDevice.mu.Lock()
-			r.byDevice.pruneLocked(now)
-			r.byDevice.mu.Unlock()
+			r.bySource.Prune(now)
+			r.byDevice.Prune(now)
 		}
 	}
 	r.mu.Lock()

@@ -5,11 +5,12 @@
 // otherwise), and holds where each phone can be reached.
 //
 // Authentication works from the directory's HA1 digests; the registrar
-// never sees a password. Nonces are stateless and HMAC-stamped (nonce.go),
-// so any node sharing the secret verifies a nonce another node issued; an
-// expired nonce with otherwise correct credentials is answered with
-// stale=true. The user name, the authorization user and the To user are
-// the device id. Unknown devices are challenged and rejected exactly like
+// never sees a password. Nonces are stateless and HMAC-stamped (package
+// mediafleet/internal/digest, which the call router shares), so any node
+// sharing the secret verifies a nonce another node issued; an expired
+// nonce with otherwise correct credentials is answered with stale=true.
+// The user name, the authorization user and the To user are the device
+// id. Unknown devices are challenged and rejected exactly like
 // wrong passwords, so answers do not reveal which ids exist. Failed
 // attempts are counted per source address and per device id; past the
 // limit, the address or device is answered 403 for a while.

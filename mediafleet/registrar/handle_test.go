@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/mediafleet/internal/digest"
 	"github.com/switchboard/switchboard/mediafleet/internal/fixture"
 )
 
@@ -47,18 +48,18 @@ func offline(tb testing.TB, phones int) *Registrar {
 
 // signedRegister renders a REGISTER of p from 192.0.2.1 over UDP,
 // answering nonce with alg (no Authorization when nonce is empty).
-func signedRegister(p phone, alg algorithm, nonce, callID string, cseq int) []byte {
+func signedRegister(p phone, alg digest.Algorithm, nonce, callID string, cseq int) []byte {
 	const uri = "sip:" + testRealm
 	auth := ""
 	if nonce != "" {
 		ha1 := fixture.HA1(md5.New, p.id, testRealm, p.password)
-		if alg == algSHA256 {
+		if alg == digest.SHA256 {
 			ha1 = fixture.HA1(sha256.New, p.id, testRealm, p.password)
 		}
-		c := credentials{uri: uri, nonce: nonce, nc: "00000001", cnonce: "0a4f113b", qop: "auth"}
+		c := digest.Credentials{URI: uri, Nonce: nonce, NC: "00000001", Cnonce: "0a4f113b", QOP: "auth"}
 		auth = fmt.Sprintf("Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "+
 			"response=\"%s\", algorithm=%s, cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n",
-			p.id, testRealm, nonce, uri, responseHex(alg, ha1, "REGISTER", &c), alg)
+			p.id, testRealm, nonce, uri, digest.Response(alg, ha1, "REGISTER", &c), alg)
 	}
 	return []byte(fmt.Sprintf("REGISTER %[1]s SIP/2.0\r\n"+
 		"Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-%[3]s-%[4]d;rport\r\n"+
@@ -93,9 +94,9 @@ func TestHandleOffline(t *testing.T) {
 	r := offline(t, 1)
 	p := testPhone(0)
 	parser := sip.NewParser()
-	for _, alg := range []algorithm{algSHA256, algMD5} {
+	for _, alg := range []digest.Algorithm{digest.SHA256, digest.MD5} {
 		t.Run(alg.String(), func(t *testing.T) {
-			_, res, err := serve(r, parser, signedRegister(p, alg, r.nonces.mint(benchNow), "offline-"+alg.String(), 2))
+			_, res, err := serve(r, parser, signedRegister(p, alg, r.nonces.Mint(benchNow), "offline-"+alg.String(), 2))
 			if err != nil || res.StatusCode != sip.StatusOK {
 				t.Fatalf("%v, %v", res, err)
 			}
@@ -110,14 +111,14 @@ func TestHandleOffline(t *testing.T) {
 func FuzzRegister(f *testing.F) {
 	r := offline(f, 1)
 	p := testPhone(0)
-	nonce := r.nonces.mint(benchNow)
-	f.Add(signedRegister(p, algSHA256, nonce, "seed-1", 2))
-	f.Add(signedRegister(p, algMD5, nonce, "seed-2", 2))
-	f.Add(signedRegister(p, algMD5, "", "seed-3", 1))
-	f.Add(bytes.Replace(signedRegister(p, algMD5, nonce, "seed-4", 2), []byte("expires=600"), []byte("expires=5"), 1))
-	f.Add(bytes.Replace(signedRegister(p, algSHA256, nonce, "seed-5", 2),
+	nonce := r.nonces.Mint(benchNow)
+	f.Add(signedRegister(p, digest.SHA256, nonce, "seed-1", 2))
+	f.Add(signedRegister(p, digest.MD5, nonce, "seed-2", 2))
+	f.Add(signedRegister(p, digest.MD5, "", "seed-3", 1))
+	f.Add(bytes.Replace(signedRegister(p, digest.MD5, nonce, "seed-4", 2), []byte("expires=600"), []byte("expires=5"), 1))
+	f.Add(bytes.Replace(signedRegister(p, digest.SHA256, nonce, "seed-5", 2),
 		[]byte("Contact: <sip:"+p.id+"@10.0.0.5:5060;transport=udp>;expires=600"), []byte("Contact: *\r\nExpires: 0"), 1))
-	f.Add(bytes.Replace(signedRegister(p, algSHA256, nonce, "seed-6", 2), []byte(`qop=auth`), []byte(`qop="auth,auth-int", x="\"`), 1))
+	f.Add(bytes.Replace(signedRegister(p, digest.SHA256, nonce, "seed-6", 2), []byte(`qop=auth`), []byte(`qop="auth,auth-int", x="\"`), 1))
 	f.Add([]byte("REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: <sip:a@b>\r\nFrom: <sip:a@b>;tag=1\r\n" +
 		"Call-ID: c\r\nCSeq: 1 REGISTER\r\nAuthorization: Digest username=\"a\", realm=\"" + testRealm + "\", nonce=\"\"\r\n" +
 		"Content-Length: 0\r\n\r\n"))
@@ -134,8 +135,8 @@ func FuzzRegister(f *testing.F) {
 		var b strings.Builder
 		res.StringWrite(&b)
 		for _, h := range req.GetHeaders("Authorization") {
-			c, err := parseCredentials(h.Value())
-			if err == nil && len(c.response) >= 16 && strings.Contains(b.String(), c.response) {
+			c, err := digest.ParseCredentials(h.Value())
+			if err == nil && len(c.Response) >= 16 && strings.Contains(b.String(), c.Response) {
 				t.Fatalf("response carries the digest response:\n%s", b.String())
 			}
 		}
@@ -153,8 +154,8 @@ func FuzzRegister(f *testing.F) {
 func BenchmarkRegister(b *testing.B) {
 	r := offline(b, 1)
 	p := testPhone(0)
-	nonce := r.nonces.mint(benchNow)
-	for _, alg := range []algorithm{algSHA256, algMD5} {
+	nonce := r.nonces.Mint(benchNow)
+	for _, alg := range []digest.Algorithm{digest.SHA256, digest.MD5} {
 		// Distinct Call-IDs, so every request updates the binding, as a
 		// refresh does; the table write is skipped as for any refresh
 		// that moves the expiry only a little.
@@ -186,12 +187,12 @@ func BenchmarkRegister(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c, ok, err := ourCredentials(req, testRealm)
-				if err != nil || !ok || r.nonces.check(c.nonce, benchNow) != nonceValid {
+				if err != nil || !ok || r.nonces.Check(c.Nonce, benchNow) != digest.NonceValid {
 					b.Fatal("bad credentials")
 				}
-				known, found := r.dir.Credentials(c.username)
-				ha1, usable := r.ha1(known, found, parseAlgorithm(c.algorithm))
-				if !usable || !checkResponse(parseAlgorithm(c.algorithm), ha1, "REGISTER", &c) {
+				known, found := r.dir.Credentials(c.Username)
+				ha1, usable := r.ha1(known, found, digest.ParseAlgorithm(c.Algorithm))
+				if !usable || !digest.Verify(digest.ParseAlgorithm(c.Algorithm), ha1, "REGISTER", &c) {
 					b.Fatal("refused")
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/switchboard/switchboard/mediafleet/internal/digest"
 	"github.com/switchboard/switchboard/mediafleet/internal/fixture"
 )
 
@@ -72,9 +73,9 @@ func rawRegister(e *env, conn net.Conn, p phone, cseq int, nonce string) string 
 	auth := ""
 	if nonce != "" {
 		ha1 := fixture.HA1(md5.New, p.id, testRealm, p.password)
-		c := credentials{uri: uri, nonce: nonce, nc: "00000001", cnonce: "abc", qop: "auth"}
+		c := digest.Credentials{URI: uri, Nonce: nonce, NC: "00000001", Cnonce: "abc", QOP: "auth"}
 		auth = fmt.Sprintf("Authorization: Digest username=%q, realm=%q, nonce=%q, uri=%q, response=%q, algorithm=MD5, qop=auth, nc=00000001, cnonce=\"abc\"\r\n",
-			p.id, testRealm, nonce, uri, responseHex(algMD5, ha1, "REGISTER", &c))
+			p.id, testRealm, nonce, uri, digest.Response(digest.MD5, ha1, "REGISTER", &c))
 	}
 	return fmt.Sprintf("REGISTER %[1]s SIP/2.0\r\n"+
 		"Via: SIP/2.0/TCP %[2]s;branch=z9hG4bK-raw-%[4]d;rport\r\n"+

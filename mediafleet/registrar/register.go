@@ -12,16 +12,9 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/mediafleet/internal/digest"
 	"github.com/switchboard/switchboard/shared/model"
 	"github.com/switchboard/switchboard/shared/store"
-)
-
-// Placeholders verified against when a device is unknown or cannot use
-// the algorithm: the work is the same as for a real device, so neither
-// the answer nor its timing tells an attacker which device ids exist.
-var (
-	dummyHA1MD5    = strings.Repeat("0", 32)
-	dummyHA1SHA256 = strings.Repeat("0", 64)
 )
 
 // handle answers a REGISTER (RFC 3261 section 10.3) and returns the
@@ -32,7 +25,7 @@ var (
 func (r *Registrar) handle(req *sip.Request) *sip.Response {
 	now := r.cfg.Clock()
 	ip := host(req.Source())
-	if r.bySource.blocked(ip, now) {
+	if r.bySource.Blocked(ip, now) {
 		return r.reply(req, sip.StatusForbidden, "Forbidden")
 	}
 	to, cseq := req.To(), req.CSeq()
@@ -52,19 +45,19 @@ func (r *Registrar) handle(req *sip.Request) *sip.Response {
 	case !found:
 		return r.challenge(req, now, false)
 	}
-	alg := parseAlgorithm(cred.algorithm)
-	if alg == algUnknown {
+	alg := digest.ParseAlgorithm(cred.Algorithm)
+	if alg == digest.Unknown {
 		return r.challenge(req, now, false)
 	}
-	if !strings.EqualFold(cred.qop, "auth") || cred.nc == "" || cred.cnonce == "" || cred.username == "" {
+	if !strings.EqualFold(cred.QOP, "auth") || cred.NC == "" || cred.Cnonce == "" || cred.Username == "" {
 		return r.reply(req, sip.StatusBadRequest, "Digest with qop=auth required")
 	}
-	devKey := logSafe(cred.username)
-	if r.byDevice.blocked(devKey, now) {
+	devKey := logSafe(cred.Username)
+	if r.byDevice.Blocked(devKey, now) {
 		return r.reply(req, sip.StatusForbidden, "Forbidden")
 	}
-	nonce := r.nonces.check(cred.nonce, now)
-	if nonce == nonceInvalid {
+	nonce := r.nonces.Check(cred.Nonce, now)
+	if nonce == digest.NonceInvalid {
 		// Not a nonce of ours (another realm's, a forged one, or one of
 		// a node with another secret): no guess was made, so no failure
 		// is counted; a fresh challenge lets an honest phone recover.
@@ -73,9 +66,9 @@ func (r *Registrar) handle(req *sip.Request) *sip.Response {
 	// The digest's uri parameter is taken as the client sent it and not
 	// compared with the Request-URI, which proxies and NATs may rewrite;
 	// the response binds it all the same.
-	known, ok := r.dir.Credentials(cred.username)
+	known, ok := r.dir.Credentials(cred.Username)
 	ha1, usable := r.ha1(known, ok, alg)
-	if !checkResponse(alg, ha1, req.Method.String(), &cred) || !usable {
+	if !digest.Verify(alg, ha1, req.Method.String(), &cred) || !usable {
 		if ok && known.Device.Kind == model.DevicePhone && known.Device.Realm != r.cfg.Realm {
 			// An operator's problem, not the phone's: the SIP domain
 			// changed after the password was made.
@@ -84,10 +77,10 @@ func (r *Registrar) handle(req *sip.Request) *sip.Response {
 		}
 		return r.failed(req, ip, devKey, now)
 	}
-	if nonce == nonceStale {
+	if nonce == digest.NonceStale {
 		return r.challenge(req, now, true)
 	}
-	r.byDevice.reset(devKey, now)
+	r.byDevice.Reset(devKey, now)
 	dev := known.Device
 	if to.Address.User != dev.ID || !dev.Enabled || known.Locked {
 		if r.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -102,59 +95,56 @@ func (r *Registrar) handle(req *sip.Request) *sip.Response {
 // ourCredentials returns the Digest credentials for our realm among the
 // request's Authorization header fields (a request may carry one per
 // realm). found is false when there are none.
-func ourCredentials(req *sip.Request, realm string) (c credentials, found bool, err error) {
+func ourCredentials(req *sip.Request, realm string) (c digest.Credentials, found bool, err error) {
 	for _, h := range req.Headers() {
 		if !strings.EqualFold(h.Name(), "Authorization") {
 			continue
 		}
-		c, err = parseCredentials(h.Value())
-		if errors.Is(err, errNotDigest) {
+		c, err = digest.ParseCredentials(h.Value())
+		if errors.Is(err, digest.ErrNotDigest) {
 			continue
 		}
 		if err != nil {
 			return c, false, err
 		}
-		if c.realm == realm {
+		if c.Realm == realm {
 			return c, true, nil
 		}
 	}
-	return credentials{}, false, nil
+	return digest.Credentials{}, false, nil
 }
 
 // ha1 picks the device's digest for alg. usable is false when the device
 // is unknown, is not a phone, has no digest for alg or has digests made
 // for another realm; a placeholder is returned then.
-func (r *Registrar) ha1(c directory.Credentials, ok bool, alg algorithm) (ha1 string, usable bool) {
+func (r *Registrar) ha1(c directory.Credentials, ok bool, alg digest.Algorithm) (ha1 string, usable bool) {
 	if ok && c.Device.Kind == model.DevicePhone && c.Device.Realm == r.cfg.Realm {
 		switch {
-		case alg == algMD5 && c.Device.HA1MD5 != "":
+		case alg == digest.MD5 && c.Device.HA1MD5 != "":
 			return c.Device.HA1MD5, true
-		case alg == algSHA256 && c.Device.HA1SHA256 != "":
+		case alg == digest.SHA256 && c.Device.HA1SHA256 != "":
 			return c.Device.HA1SHA256, true
 		}
 	}
-	if alg == algSHA256 {
-		return dummyHA1SHA256, false
-	}
-	return dummyHA1MD5, false
+	return alg.PlaceholderHA1(), false
 }
 
 // failed counts a failed authentication against the source address and
 // the device id. The answer is a new challenge, or 403 once either is
 // blocked. Nothing secret is logged: no header, nonce or digest.
 func (r *Registrar) failed(req *sip.Request, ip, device string, now time.Time) *sip.Response {
-	if r.bySource.fail(ip, now) {
+	if r.bySource.Fail(ip, now) {
 		r.log.Warn("sip authentication blocked for a source address", "source", ip,
 			"failures", r.cfg.FailureLimit, "block_for", r.cfg.BlockFor.String())
 	}
-	if r.byDevice.fail(device, now) {
+	if r.byDevice.Fail(device, now) {
 		r.log.Warn("sip authentication blocked for a device", "device", device, "source", ip,
 			"failures", r.cfg.FailureLimit, "block_for", r.cfg.BlockFor.String())
 	}
 	if r.log.Enabled(context.Background(), slog.LevelDebug) {
 		r.log.Debug("sip authentication failed", "device", device, "source", ip)
 	}
-	if r.bySource.blocked(ip, now) || r.byDevice.blocked(device, now) {
+	if r.bySource.Blocked(ip, now) || r.byDevice.Blocked(device, now) {
 		return r.reply(req, sip.StatusForbidden, "Forbidden")
 	}
 	return r.challenge(req, now, false)
@@ -219,14 +209,14 @@ func remaining(exp, now time.Time) time.Duration {
 // in the order Config.PreferSHA256 sets, both with one fresh nonce and
 // qop=auth.
 func (r *Registrar) challenge(req *sip.Request, now time.Time, stale bool) *sip.Response {
-	nonce := r.nonces.mint(now)
-	first, second := algMD5, algSHA256
+	nonce := r.nonces.Mint(now)
+	first, second := digest.MD5, digest.SHA256
 	if r.cfg.PreferSHA256 {
 		first, second = second, first
 	}
 	return r.reply(req, sip.StatusUnauthorized, "Unauthorized",
-		sip.NewHeader("WWW-Authenticate", challenge(r.cfg.Realm, nonce, first, stale)),
-		sip.NewHeader("WWW-Authenticate", challenge(r.cfg.Realm, nonce, second, stale)),
+		sip.NewHeader("WWW-Authenticate", digest.Challenge(r.cfg.Realm, nonce, first, stale)),
+		sip.NewHeader("WWW-Authenticate", digest.Challenge(r.cfg.Realm, nonce, second, stale)),
 	)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/mediafleet/internal/digest"
 )
 
 // Config configures a Registrar. Zero values take the defaults named.
@@ -166,9 +167,9 @@ type Registrar struct {
 	cfg      Config
 	log      *slog.Logger
 	dir      Directory
-	nonces   *nonces
-	bySource *limiter
-	byDevice *limiter
+	nonces   *digest.Nonces
+	bySource *digest.Limiter
+	byDevice *digest.Limiter
 	bindings *bindings
 	writer   *writer
 }
@@ -191,9 +192,9 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 		cfg:      cfg,
 		log:      logger.With("component", "registrar"),
 		dir:      dir,
-		nonces:   newNonces(cfg.NonceSecret, cfg.NonceLifetime),
-		bySource: newLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
-		byDevice: newLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
+		nonces:   digest.NewNonces(cfg.NonceSecret, cfg.NonceLifetime),
+		bySource: digest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
+		byDevice: digest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		bindings: newBindings(),
 		writer:   newWriter(st),
 	}

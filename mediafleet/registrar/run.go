@@ -97,8 +97,8 @@ func (r *Registrar) sweep() {
 	now := r.cfg.Clock()
 	ops := r.bindings.sweep(now, 2*r.cfg.KeepAlive, r.cfg.Node, r.allowed)
 	r.writer.queue(ops...)
-	r.bySource.prune(now)
-	r.byDevice.prune(now)
+	r.bySource.Prune(now)
+	r.byDevice.Prune(now)
 }
 
 // allowed reports whether a device may still hold bindings.

@@ -1,5 +1,5 @@
 //go:build !race
 
-package registrar
+package digest
 
 const raceEnabled = false

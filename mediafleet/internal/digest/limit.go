@@ -1,17 +1,17 @@
-package registrar
+package digest
 
 import (
 	"sync"
 	"time"
 )
 
-// limiter counts failed authentications per key (a source address or a
+// Limiter counts failed authentications per key (a source address or a
 // device id) in a fixed window and blocks a key that reaches the limit
 // for a while. It keeps at most max keys: when full, keys whose window
 // and block are over are dropped, and if none are, new keys go uncounted
-// (failing open keeps the registrar serving under a flood of spoofed
+// (failing open keeps the server serving under a flood of spoofed
 // sources; the keys already counted stay blocked).
-type limiter struct {
+type Limiter struct {
 	limit  int
 	window time.Duration
 	block  time.Duration
@@ -27,12 +27,15 @@ type failures struct {
 	until time.Time // blocked before this time
 }
 
-func newLimiter(limit int, window, block time.Duration, max int) *limiter {
-	return &limiter{limit: limit, window: window, block: block, max: max, keys: map[string]*failures{}}
+// NewLimiter returns a Limiter that blocks a key for block once it has
+// failed limit times within window, tracking at most max keys. It is safe
+// for concurrent use.
+func NewLimiter(limit int, window, block time.Duration, max int) *Limiter {
+	return &Limiter{limit: limit, window: window, block: block, max: max, keys: map[string]*failures{}}
 }
 
-// blocked reports whether k is blocked at now. It allocates nothing.
-func (l *limiter) blocked(k string, now time.Time) bool {
+// Blocked reports whether k is blocked at now. It allocates nothing.
+func (l *Limiter) Blocked(k string, now time.Time) bool {
 	l.mu.Lock()
 	f, ok := l.keys[k]
 	b := ok && now.Before(f.until)
@@ -40,10 +43,10 @@ func (l *limiter) blocked(k string, now time.Time) bool {
 	return b
 }
 
-// fail counts a failure of k at now and reports whether k is blocked
+// Fail counts a failure of k at now and reports whether k is blocked
 // from now on because of it (true only for the failure that reaches the
 // limit, so the caller logs the block once).
-func (l *limiter) fail(k string, now time.Time) (blockedNow bool) {
+func (l *Limiter) Fail(k string, now time.Time) (blockedNow bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f, ok := l.keys[k]
@@ -72,8 +75,8 @@ func (l *limiter) fail(k string, now time.Time) (blockedNow bool) {
 	return false
 }
 
-// reset forgets the failures of k, unless it is blocked.
-func (l *limiter) reset(k string, now time.Time) {
+// Reset forgets the failures of k, unless it is blocked.
+func (l *Limiter) Reset(k string, now time.Time) {
 	l.mu.Lock()
 	if f, ok := l.keys[k]; ok && !now.Before(f.until) {
 		delete(l.keys, k)
@@ -81,14 +84,15 @@ func (l *limiter) reset(k string, now time.Time) {
 	l.mu.Unlock()
 }
 
-// prune drops keys whose window and block are over.
-func (l *limiter) prune(now time.Time) {
+// Prune drops keys whose window and block are over; the owner calls it
+// now and then so that the map does not keep keys that no longer count.
+func (l *Limiter) Prune(now time.Time) {
 	l.mu.Lock()
 	l.pruneLocked(now)
 	l.mu.Unlock()
 }
 
-func (l *limiter) pruneLocked(now time.Time) {
+func (l *Limiter) pruneLocked(now time.Time) {
 	for k, f := range l.keys {
 		if !now.Before(f.until) && now.Sub(f.start) >= l.window {
 			delete(l.keys, k)

@@ -1,4 +1,4 @@
-package registrar
+package digest
 
 import (
 	"crypto/hmac"
@@ -21,12 +21,12 @@ import (
 // less than half the output); forging one is still out of reach, and the
 // nonce stays short enough for phones with small header buffers.
 //
-// Without per-nonce state the registrar cannot tell a replayed nonce or nc
+// Without per-nonce state the server cannot tell a replayed nonce or nc
 // from a fresh one: an Authorization header captured on the wire can be
 // replayed until its nonce expires (the nonce lifetime, 5 minutes by
 // default). A replay gains nothing the original request did not already
-// do (it re-registers the same contact for the same device, and the
-// response binds method and URI), which is why the nc and cnonce are taken
+// do (it re-registers the same contact for the same device, or offers the
+// same call again, and the response binds method and URI), which is why the nc and cnonce are taken
 // into the response digest but not tracked. Requests that must not be
 // replayable need TLS.
 const (
@@ -41,21 +41,23 @@ var nonceEncoding = base64.RawURLEncoding
 // nonceLen is the length of an encoded nonce.
 var nonceLen = nonceEncoding.EncodedLen(nonceRawLen)
 
-// nonceState is the verdict on a nonce.
-type nonceState uint8
+// NonceState is the verdict on a nonce.
+type NonceState uint8
 
+// Verdicts of Nonces.Check.
 const (
-	nonceInvalid nonceState = iota // not ours, or tampered with
-	nonceValid
-	nonceStale // ours, but older than the lifetime
+	NonceInvalid NonceState = iota // not ours, or tampered with
+	NonceValid
+	NonceStale // ours, but older than the lifetime
 )
 
-// maxClockSkew is how far in the future a nonce's time may lie: nodes'
+// MaxClockSkew is how far in the future a nonce's time may lie: nodes'
 // clocks differ a little.
-const maxClockSkew = 30 * time.Second
+const MaxClockSkew = 30 * time.Second
 
-// nonces mints and verifies nonces with one secret.
-type nonces struct {
+// Nonces mints and verifies nonces with one secret. It is safe for
+// concurrent use.
+type Nonces struct {
 	lifetime time.Duration
 	macs     sync.Pool // of *nonceMAC
 }
@@ -69,9 +71,11 @@ type nonceMAC struct {
 	enc [64]byte
 }
 
-func newNonces(secret []byte, lifetime time.Duration) *nonces {
+// NewNonces returns Nonces keyed with secret (copied) that turn stale
+// after lifetime.
+func NewNonces(secret []byte, lifetime time.Duration) *Nonces {
 	key := append([]byte(nil), secret...)
-	n := &nonces{lifetime: lifetime}
+	n := &Nonces{lifetime: lifetime}
 	n.macs.New = func() any { return &nonceMAC{h: hmac.New(sha256.New, key)} }
 	return n
 }
@@ -84,8 +88,8 @@ func (m *nonceMAC) mac() []byte {
 	return m.h.Sum(m.sum[:0])[:nonceMACLen]
 }
 
-// mint makes a nonce stamped with now.
-func (n *nonces) mint(now time.Time) string {
+// Mint makes a nonce stamped with now.
+func (n *Nonces) Mint(now time.Time) string {
 	m := n.macs.Get().(*nonceMAC)
 	defer n.macs.Put(m)
 	binary.BigEndian.PutUint64(m.raw[:nonceTimeLen], uint64(now.Unix()))
@@ -95,29 +99,29 @@ func (n *nonces) mint(now time.Time) string {
 	return nonceEncoding.EncodeToString(m.raw[:])
 }
 
-// check verifies a nonce at now.
-func (n *nonces) check(s string, now time.Time) nonceState {
+// Check verifies a nonce at now. It allocates nothing.
+func (n *Nonces) Check(s string, now time.Time) NonceState {
 	if len(s) != nonceLen {
-		return nonceInvalid
+		return NonceInvalid
 	}
 	m := n.macs.Get().(*nonceMAC)
 	defer n.macs.Put(m)
 	copy(m.enc[:], s)
 	if k, err := nonceEncoding.Decode(m.raw[:], m.enc[:len(s)]); err != nil || k != nonceRawLen {
-		return nonceInvalid
+		return NonceInvalid
 	}
 	var given [nonceMACLen]byte
 	copy(given[:], m.raw[nonceTimeLen+nonceRandLen:])
 	if !hmac.Equal(m.mac(), given[:]) {
-		return nonceInvalid
+		return NonceInvalid
 	}
 	stamp := int64(binary.BigEndian.Uint64(m.raw[:nonceTimeLen]))
 	age := now.Unix() - stamp
 	switch {
-	case age < -int64(maxClockSkew/time.Second):
-		return nonceInvalid
+	case age < -int64(MaxClockSkew/time.Second):
+		return NonceInvalid
 	case age > int64(n.lifetime/time.Second):
-		return nonceStale
+		return NonceStale
 	}
-	return nonceValid
+	return NonceValid
 }
