@@ -102,7 +102,7 @@ func (r *Router) newCall(req *sip.Request, tx sip.ServerTransaction, from caller
 	c.invite = req.Clone()
 	c.invite.To().Params.Add("tag", sip.GenerateTagN(16))
 	tag, _ := c.invite.To().Params.Get("tag")
-	c.a = uasDialog(req, tag, c.contact)
+	c.a = uasDialog(req, tag, c.contact, r.deps.Node != nil && !c.caller.trunk)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, taken := r.dialogs[c.a.callID]; taken {

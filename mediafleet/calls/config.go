@@ -23,9 +23,9 @@ type Config struct {
 	UserAgent string
 	// Bind is the host:port of the B2BUA's own UDP socket, from which it
 	// sends the requests it originates (INVITEs to callees and the trunk,
-	// BYE, CANCEL, re-INVITE) and on which their responses arrive.
-	// Requests from phones reach the B2BUA through the node. Default
-	// 127.0.0.1:0 (any free port).
+	// BYE, CANCEL, re-INVITE) and on which their responses arrive, when
+	// Deps.Node is nil. With a node, requests leave from the node's
+	// sockets and Bind is unused. Default 127.0.0.1:0 (any free port).
 	Bind string
 	// Region is the country national numbers are read in. Default "DE".
 	Region string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,8 +126,9 @@ func (d *dialog) lastSDP() []byte {
 }
 
 // uasDialog is the caller's dialog, from the INVITE the B2BUA answers
-// with localTag (RFC 3261 section 12.1.1).
-func uasDialog(req *sip.Request, localTag string, contact sip.ContactHeader) *dialog {
+// with localTag (RFC 3261 section 12.1.1). reuse sends TCP requests to
+// where the caller's come from (see sendTo).
+func uasDialog(req *sip.Request, localTag string, contact sip.ContactHeader, reuse bool) *dialog {
 	to := req.To()
 	from := req.From()
 	d := &dialog{
@@ -143,14 +145,14 @@ func uasDialog(req *sip.Request, localTag string, contact sip.ContactHeader) *di
 	for _, h := range req.GetHeaders("Record-Route") {
 		d.routes = append(d.routes, h.Value())
 	}
-	d.dest = sendTo(d.target, d.routes, req.Source(), d.transport)
+	d.dest = sendTo(d.target, d.routes, req.Source(), d.transport, reuse)
 	return d
 }
 
 // uacDialog is the callee's dialog, from the INVITE the B2BUA sent and
 // the 2xx that answered it (RFC 3261 section 12.1.2). dest is where the
-// INVITE went.
-func uacDialog(req *sip.Request, res *sip.Response, dest string, contact sip.ContactHeader) (*dialog, error) {
+// INVITE went; reuse sends TCP requests there too (see sendTo).
+func uacDialog(req *sip.Request, res *sip.Response, dest string, contact sip.ContactHeader, reuse bool) (*dialog, error) {
 	c := res.Contact()
 	if c == nil || res.To() == nil {
 		return nil, errors.New("2xx without Contact or To")
@@ -170,14 +172,17 @@ func uacDialog(req *sip.Request, res *sip.Response, dest string, contact sip.Con
 	for i := len(rr) - 1; i >= 0; i-- {
 		d.routes = append(d.routes, rr[i].Value())
 	}
-	d.dest = sendTo(d.target, d.routes, dest, d.transport)
+	d.dest = sendTo(d.target, d.routes, dest, d.transport, reuse)
 	return d, nil
 }
 
 // sendTo is where requests of a dialog go: to the first route when
 // there is a route set, else over UDP to where the phone's messages come
-// from (its NAT's mapping, RFC 3581), else to its Contact.
-func sendTo(target sip.Uri, routes []string, source, transport string) string {
+// from (its NAT's mapping, RFC 3581), else to its Contact. With reuse,
+// a TCP request goes to where the phone's messages come from as well:
+// the node sends it over the connection the phone opened, which is the
+// only way to reach a phone behind NAT over TCP.
+func sendTo(target sip.Uri, routes []string, source, transport string, reuse bool) string {
 	if len(routes) > 0 {
 		var u sip.Uri
 		params := sip.NewParams()
@@ -185,7 +190,7 @@ func sendTo(target sip.Uri, routes []string, source, transport string) string {
 			return hostPort(u)
 		}
 	}
-	if strings.EqualFold(transport, "udp") && source != "" {
+	if source != "" && (strings.EqualFold(transport, "udp") || reuse && strings.EqualFold(transport, "tcp")) {
 		return source
 	}
 	return hostPort(target)
@@ -205,21 +210,45 @@ func hostPort(u sip.Uri) string {
 // requests whole.
 func noBuild(*sipgo.Client, *sip.Request) error { return nil }
 
-// stamp gives a request the B2BUA sends a Via of its own socket and sends
-// it from that socket (UDP).
+// stamp gives a request the B2BUA sends a Via of the socket it leaves
+// from and, for UDP, sends it from that socket: the B2BUA's own, or the
+// node's. A TCP request through the node takes the connection to its
+// destination, and sipgo fills the Via from that connection.
 func (r *Router) stamp(req *sip.Request) {
 	req.RemoveHeader("Via")
 	via := &sip.ViaHeader{
 		ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: strings.ToUpper(req.Transport()),
-		Host: r.via.Addr().String(), Params: sip.NewParams(),
+		Params: sip.NewParams(),
 	}
 	via.Params.Add("branch", sip.GenerateBranchN(16))
 	via.Params.Add("rport", "")
-	if strings.EqualFold(req.Transport(), "udp") {
-		via.Port = int(r.via.Port())
-		req.Laddr = sip.Addr{IP: r.via.Addr().AsSlice(), Port: int(r.via.Port())}
+	local, ok := r.local()
+	switch {
+	case r.deps.Node == nil:
+		via.Host = local.Addr().String()
+	case ok && !strings.EqualFold(req.Transport(), "tcp") && !local.Addr().IsUnspecified():
+		via.Host = local.Addr().String()
+	}
+	if ok && strings.EqualFold(req.Transport(), "udp") {
+		if via.Host != "" {
+			via.Port = int(local.Port())
+		}
+		req.Laddr = sip.Addr{IP: local.Addr().AsSlice(), Port: int(local.Port())}
 	}
 	req.PrependHeader(via)
+}
+
+// local is the UDP socket requests leave from.
+func (r *Router) local() (netip.AddrPort, bool) {
+	if r.deps.Node == nil {
+		return r.via, true
+	}
+	a, ok := r.deps.Node.UDPAddr().(*net.UDPAddr)
+	if !ok || a == nil {
+		return netip.AddrPort{}, false
+	}
+	ap := a.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 }
 
 // transact sends a request (not an ACK) in a client transaction.

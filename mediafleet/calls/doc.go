@@ -39,8 +39,11 @@
 // ends the call with BYE to both phones.
 //
 // The phones' requests reach the B2BUA through the node (its Contact is
-// the node's address); the requests it originates go out of a UDP socket
-// of its own (Config.Bind), where their responses arrive.
+// the node's address). The requests it originates go out through the node
+// too (Deps.Node): over UDP from the node's socket, the address phones
+// behind NAT registered to and accept requests from, and over TCP on the
+// connection a phone registered on. Without a node they go out of a UDP
+// socket of the router's own (Config.Bind), where their responses arrive.
 //
 // # Records and events
 //

@@ -160,14 +160,17 @@ func newEnv(t testing.TB, o options) *env {
 	}
 	pub := events.NewLocal()
 	e.events = pub.Subscribe(256)
-	if e.router, err = New(cfg, Deps{Directory: e.dir, Bindings: e.reg, Media: Relay(e.relay), Store: e.db, Events: pub}, log); err != nil {
-		t.Fatal(err)
-	}
+	// The router sends through the node, which hands it requests and
+	// stray responses: the node is built first, the router on it.
 	routes := []node.Route{{Method: sip.REGISTER, Handle: e.reg.ServeSIP}}
 	for _, m := range Methods {
-		routes = append(routes, node.Route{Method: m, Handle: e.router.ServeSIP})
+		routes = append(routes, node.Route{Method: m, Handle: func(req *sip.Request, tx sip.ServerTransaction) { e.router.ServeSIP(req, tx) }})
 	}
-	if e.node, err = node.New(node.Config{UDPAddr: "127.0.0.1:0", Domain: testRealm, UserAgent: "Switchboard-test", Routes: routes}, log); err != nil {
+	if e.node, err = node.New(node.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", Domain: testRealm, UserAgent: "Switchboard-test",
+		Routes: routes, Stray: func(res *sip.Response) { e.router.Stray(res) }}, log); err != nil {
+		t.Fatal(err)
+	}
+	if e.router, err = New(cfg, Deps{Directory: e.dir, Bindings: e.reg, Media: Relay(e.relay), Store: e.db, Events: pub, Node: e.node}, log); err != nil {
 		t.Fatal(err)
 	}
 	e.start(pub)

@@ -98,7 +98,7 @@ func (c *call) endpoint(dev *directory.Device, user string, externals bool) []ta
 		var out []target
 		for _, b := range c.r.deps.Bindings.Bindings(dev.ID) {
 			t := target{device: dev.ID, user: user, uri: *b.Contact.Clone(), transport: strings.ToUpper(b.Transport)}
-			t.dest = sendTo(t.uri, nil, b.Source, t.transport)
+			t.dest = sendTo(t.uri, nil, b.Source, t.transport, c.r.deps.Node != nil)
 			out = append(out, t)
 		}
 		if len(out) > 0 {
@@ -255,7 +255,7 @@ func (f *fork) reauthorize(req *sip.Request, res *sip.Response) (*sip.Request, s
 // or after its phase ended, is hung up at once.
 func (f *fork) answered(req *sip.Request, res *sip.Response) int {
 	r, c := f.r(), f.c
-	d, err := uacDialog(req, res, f.t.dest, c.contact)
+	d, err := uacDialog(req, res, f.t.dest, c.contact, r.deps.Node != nil && f.t.external == "")
 	if err != nil {
 		return sip.StatusBadGateway
 	}

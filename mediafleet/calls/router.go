@@ -43,13 +43,30 @@ type Writer interface {
 	Write(ctx context.Context, ops ...store.Op) error
 }
 
-// Deps are the router's dependencies. All are required.
+// Sender sends the requests the router originates through the node's
+// user agent and sockets; *node.Node implements it.
+type Sender interface {
+	// Client sends through the node's transports.
+	Client() *sipgo.Client
+	// UDPAddr is the node's UDP socket (nil without UDP or before it
+	// listens): UDP requests leave from it and name it in their Via.
+	UDPAddr() net.Addr
+}
+
+// Deps are the router's dependencies. All but Node are required.
 type Deps struct {
 	Directory Directory
 	Bindings  Locator
 	Media     Media
 	Store     Writer
 	Events    events.Publisher
+	// Node sends the requests the router originates, so that phones
+	// behind NAT and phones registered over TCP get them from the address
+	// and on the connection they registered to. Without it the router
+	// sends from its own socket at Config.Bind. With it, the node's
+	// Config.Stray must be the router's Stray, so that retransmitted 2xx
+	// answers are acknowledged again.
+	Node Sender
 }
 
 // Methods are the SIP methods the router answers; the node mounts
@@ -136,8 +153,16 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Router, error) {
 	return r, nil
 }
 
-// open binds the socket and builds the user agent on it.
+// open binds the socket and builds the user agent on it, or takes the
+// node's client when there is a node.
 func (r *Router) open() error {
+	if r.deps.Node != nil {
+		r.cli = r.deps.Node.Client()
+		if r.cli == nil {
+			return errors.New("calls: node has no client")
+		}
+		return nil
+	}
 	ap, err := netip.ParseAddrPort(r.cfg.Bind)
 	if err != nil || ap.Addr().IsUnspecified() {
 		return fmt.Errorf("calls: bind %q: want an address and port (not an unspecified address: it goes into Via headers)", r.cfg.Bind)
@@ -201,8 +226,14 @@ func serving(ua *sipgo.UserAgent, addr string) error {
 	return fmt.Errorf("socket %s not served", addr)
 }
 
-// Addr is the address of the B2BUA's own socket.
-func (r *Router) Addr() net.Addr { return r.conn.LocalAddr() }
+// Addr is the address requests leave from: the B2BUA's own socket, or
+// the node's UDP socket.
+func (r *Router) Addr() net.Addr {
+	if r.conn == nil {
+		return r.deps.Node.UDPAddr()
+	}
+	return r.conn.LocalAddr()
+}
 
 // Active is the number of calls being set up or in progress.
 func (r *Router) Active() int {
@@ -235,7 +266,7 @@ func (r *Router) Run(ctx context.Context) error {
 	r.mu.Unlock()
 
 	served := r.served
-	r.log.Info("calls serving", "addr", r.Addr().String())
+	r.log.Info("calls serving", "addr", addrString(r.Addr()))
 	tick := time.NewTicker(r.cfg.FailureWindow)
 	defer tick.Stop()
 	var err error
@@ -259,13 +290,22 @@ loop:
 	close(r.stop)
 	r.mu.Unlock()
 	r.active.Wait()
-	_ = r.conn.Close()
-	<-served
-	if cerr := r.ua.Close(); cerr != nil {
-		r.log.Debug("calls user agent closed with error", "error", cerr.Error())
+	if r.conn != nil {
+		_ = r.conn.Close()
+		<-served
+		if cerr := r.ua.Close(); cerr != nil {
+			r.log.Debug("calls user agent closed with error", "error", cerr.Error())
+		}
 	}
 	r.log.Info("calls stopped")
 	return err
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
 }
 
 func errOr(err, def error) error {
@@ -282,7 +322,7 @@ func (r *Router) Close() error {
 	ran := r.ran
 	r.ran = true
 	r.mu.Unlock()
-	if ran {
+	if ran || r.conn == nil {
 		return nil
 	}
 	err := r.conn.Close()
@@ -332,6 +372,10 @@ func (r *Router) ServeSIP(req *sip.Request, tx sip.ServerTransaction) {
 // strayResponse sees responses no transaction of ours matched: mostly
 // retransmitted 2xx of a callee whose INVITE transaction is over, which
 // each get an ACK again from the call's dialog.
+// Stray handles a response that matched no client transaction; it has
+// the shape of the node's Config.Stray.
+func (r *Router) Stray(res *sip.Response) { r.strayResponse(res) }
+
 func (r *Router) strayResponse(res *sip.Response) {
 	if !res.IsSuccess() {
 		return

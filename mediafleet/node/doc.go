@@ -1,6 +1,8 @@
 // Package node is the SIP front of one fleet node: it owns the node's UDP
 // and TCP SIP sockets and the sipgo user agent behind them, and dispatches
-// each incoming request to the handler for its method.
+// each incoming request to the handler for its method. Client lends its
+// user agent to the call router, so that the requests the router sends
+// leave from the node's sockets.
 //
 // The handlers live in one method table (routes.go): the node answers
 // OPTIONS itself (200 with Allow, Accept and Server, so phones, trunks and

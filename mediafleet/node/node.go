@@ -53,6 +53,10 @@ type Config struct {
 	// (the registrar's REGISTER, the call router's INVITE, …). They are
 	// mounted after OPTIONS, in this order, and listed in Allow.
 	Routes []Route
+	// Stray receives responses that match no client transaction of the
+	// node, such as a callee's retransmitted 2xx to an INVITE the call
+	// router sent through Client. Nil drops them.
+	Stray func(*sip.Response)
 }
 
 func (c Config) validate() error {
@@ -130,11 +134,15 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 	// transport errors carry our structure instead of going to the
 	// process-wide default; long values in them are capped.
 	sipLog := slog.New(capped{log.Handler()})
+	txOpts := []sip.TransactionLayerOption{sip.WithTransactionLayerLogger(sipLog)}
+	if cfg.Stray != nil {
+		txOpts = append(txOpts, sip.WithTransactionLayerUnhandledResponseHandler(cfg.Stray))
+	}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
 		sipgo.WithUserAgentHostname(cfg.Domain),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(txOpts...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("node: user agent: %w", err)
@@ -153,6 +161,17 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 	n.mount()
 	return n, nil
 }
+
+// Client sends requests through the node's own user agent, so they leave
+// from the node's sockets: a UDP request whose Laddr is UDPAddr goes out
+// of the listening socket (phones behind NAT accept requests only from
+// the address they registered to), and a TCP request to a phone's
+// address goes over the connection the phone opened, which sipgo keeps
+// by its remote address. Responses arrive through the node's transaction
+// layer. Callers build requests whole (Via included), send only while
+// Serve serves (sipgo sends from a socket only once it serves it) and
+// stop sending before Serve returns.
+func (n *Node) Client() *sipgo.Client { return n.cli }
 
 // Listen binds the configured sockets. After it returns, UDPAddr and
 // TCPAddr report the bound addresses; call Serve to handle requests, or
