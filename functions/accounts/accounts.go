@@ -1,5 +1,6 @@
 // Package accounts serves sign-up, sessions, personal access tokens, the
-// account itself and its audit trail (PRODUCT.md A0, A1).
+// account itself, its audit trail (PRODUCT.md A0, A1) and its webhook
+// settings and delivery log.
 //
 // Its routes are mounted by its Lambda (functions/accounts/bootstrap) and
 // by the local stack alike. It decodes, calls the account domain
@@ -21,8 +22,13 @@ import (
 // Name is the function's name in the routing table.
 const Name = "accounts"
 
-// Register mounts the function's routes on mux and its operations on a.
+// Register mounts the function's routes on mux and its operations on a,
+// with webhook URLs held to account.StrictURLs (https to public hosts).
 func Register(mux *http.ServeMux, a huma.API, deps api.Deps) {
+	register(mux, a, deps, account.StrictURLs)
+}
+
+func register(mux *http.ServeMux, a huma.API, deps api.Deps, webhookURLs account.URLPolicy) {
 	fn, _ := gateway.Find(Name)
 	api.Planned(mux, fn)
 	if deps.Accounts == nil {
@@ -41,6 +47,7 @@ func Register(mux *http.ServeMux, a huma.API, deps api.Deps) {
 		Summary: "Read the audit trail", Description: "Who changed what, when; newest first. Admins only.", Security: api.Secured}, h.audit)
 	registerSessions(a, h)
 	registerTokens(a, h)
+	registerWebhooks(a, h, deps, webhookURLs)
 }
 
 type handlers struct{ svc *account.Service }

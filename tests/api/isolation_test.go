@@ -41,6 +41,12 @@ var accountWide = map[string]string{
 	"GET /v1/extensions":  wideRead,
 	"GET /v1/contacts":    wideRead,
 	"POST /v1/contacts":   wideCreate,
+
+	"GET /v1/webhooks":                wideRead,
+	"PUT /v1/webhooks":                wideWrite,
+	"POST /v1/webhooks/secret/rotate": wideWrite,
+	"POST /v1/webhooks/test":          wideCreate,
+	"GET /v1/webhooks/deliveries":     wideRead,
 }
 
 // coverage returns why each operation of doc cannot be covered; empty

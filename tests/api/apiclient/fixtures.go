@@ -20,7 +20,7 @@ import (
 // Fixtures are the things of one account that tests call operations on,
 // created through the API. IDs holds them by the name of the path
 // parameter that takes them (userId, deviceId, groupId, number, contactId,
-// tokenId), as the list operations show them after creation.
+// tokenId, deliveryId), as the list operations show them after creation.
 type Fixtures struct {
 	Account Account
 	Marker  string              // in every name and e-mail address the fixtures carry
@@ -34,11 +34,12 @@ type Fixtures struct {
 // Fixture kinds by the name of the path parameter that takes them; the
 // list operation that shows them.
 var lists = map[string]string{
-	"userId":    "/v1/users",
-	"groupId":   "/v1/groups",
-	"contactId": "/v1/contacts",
-	"tokenId":   "/v1/tokens",
-	"number":    "/v1/numbers",
+	"userId":     "/v1/users",
+	"groupId":    "/v1/groups",
+	"contactId":  "/v1/contacts",
+	"tokenId":    "/v1/tokens",
+	"number":     "/v1/numbers",
+	"deliveryId": "/v1/webhooks/deliveries",
 }
 
 // Build creates n users (each with a phone when the API can), n groups
@@ -116,7 +117,28 @@ func (c *Client) Build(ctx context.Context, d *Document, a Account, marker strin
 	if err := f.route(ctx, c, d, users, groups); err != nil {
 		return nil, err
 	}
+	if err := f.webhooks(ctx, c, d); err != nil {
+		return nil, err
+	}
 	return f, f.Refresh(ctx, c, d)
+}
+
+// webhooks sets a webhook URL and sends it a test event, so the account
+// has a delivery in its log. The URL, on a loopback port nothing listens
+// on, carries the marker.
+func (f *Fixtures) webhooks(ctx context.Context, c *Client, d *Document) error {
+	if d.Find("PUT", "/v1/webhooks") == nil || d.Find("POST", "/v1/webhooks/test") == nil {
+		return nil
+	}
+	settings := map[string]any{"incoming": map[string]any{"url": "http://127.0.0.1:9/" + f.Marker}}
+	if _, err := c.Expect(ctx, "PUT", "/v1/webhooks", settings, f.Account.Token); err != nil {
+		return fmt.Errorf("set webhooks: %w", err)
+	}
+	if _, err := c.Expect(ctx, "POST", "/v1/webhooks/test", nil, f.Account.Token); err != nil {
+		return fmt.Errorf("test webhooks: %w", err)
+	}
+	f.Used["POST /v1/webhooks/test"] = true
+	return nil
 }
 
 // route sends the account's first number to its first user and the second
