@@ -118,6 +118,9 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	if err := attachStream(table, fns); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
+	if _, err := attachWebhookQueue(stack, fns, key); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
 	api, err := newAPI(stack, fns)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
