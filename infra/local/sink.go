@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/switchboard/switchboard/events"
 	"github.com/switchboard/switchboard/mediafleet/calls"
 	"github.com/switchboard/switchboard/mediafleet/directory"
 	"github.com/switchboard/switchboard/mediafleet/media"
@@ -32,10 +31,10 @@ func (s *Stack) fleet(ctx context.Context) error {
 	if s.relay, err = media.New(media.Config{}, s.log); err != nil {
 		return err
 	}
-	// Call events go to an in-process publisher; nothing subscribes yet.
+	// Call events go to the in-process publisher the webhook queue reads.
 	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain,
 		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword}}, calls.Deps{Directory: s.dir, Bindings: s.reg,
-		Media: calls.Relay(s.relay), Store: s.db, Events: events.NewLocal()}, s.log)
+		Media: calls.Relay(s.relay), Store: s.db, Events: s.events}, s.log)
 	return err
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"golang.org/x/sync/errgroup"
 
+	callevents "github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/events/webhook"
 	"github.com/switchboard/switchboard/functions/accounts"
 	"github.com/switchboard/switchboard/functions/api"
 	"github.com/switchboard/switchboard/functions/billing"
@@ -38,7 +40,7 @@ import (
 
 // httpFunctions are the HTTP functions the local stack serves on one mux.
 var httpFunctions = []api.Registrar{
-	accounts.Register, users.Register, groups.Register, numbers.Register,
+	accounts.WithWebhookURLs(account.URLPolicy{}), users.Register, groups.Register, numbers.Register,
 	billing.Register, vouchers.Register, verification.Register,
 }
 
@@ -58,6 +60,12 @@ type Stack struct {
 	reg   *registrar.Registrar
 	relay *media.Relay
 	calls *calls.Router
+	// events carries the B2BUA's call events to the webhook queue, whose
+	// worker delivers them.
+	events    *callevents.Local
+	eventSub  <-chan callevents.Event
+	hooks     *webhook.Deliverer
+	hookQueue *webhook.Queue
 	// after is the change log position the directory's snapshot was
 	// taken at; follow applies the records after it.
 	after uint64
@@ -79,6 +87,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Stack, error) 
 }
 
 func (s *Stack) bind(ctx context.Context) error {
+	s.events = callevents.NewLocal()
+	s.eventSub = s.events.Subscribe(256)
 	if err := s.fleet(ctx); err != nil {
 		return err
 	}
@@ -113,6 +123,10 @@ func (s *Stack) bind(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.hooks, err = webhook.New(webhook.Config{}, s.db, accounts.Sealer(), s.log); err != nil {
+		return err
+	}
+	s.hookQueue = webhook.NewQueue(s.db, nil, 0)
 	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
 	mux.Handle("/", console.Handler()) // the web console; /v1/ and /healthz are more specific
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -172,7 +186,7 @@ func (s *Stack) Run(ctx context.Context) error {
 		// The B2BUA ends its calls (BYE, CANCEL, records) before the node
 		// and the relay stop carrying their messages and media.
 		sipCtx, stopSIP := context.WithCancel(context.WithoutCancel(ctx))
-		g.Go(func() error { defer stopSIP(); return s.calls.Run(ctx) })
+		g.Go(func() error { defer stopSIP(); defer s.events.Close(); return s.calls.Run(ctx) })
 		g.Go(func() error { return s.sip.Serve(sipCtx) })
 		g.Go(func() error { return s.relay.Run(sipCtx) })
 		g.Go(func() error { return s.reg.Run(ctx, s.sip) })
@@ -180,6 +194,17 @@ func (s *Stack) Run(ctx context.Context) error {
 	if s.stun != nil {
 		g.Go(func() error { return s.stun.Serve(ctx) })
 	}
+	if s.sip == nil {
+		g.Go(func() error { <-ctx.Done(); s.events.Close(); return nil })
+	}
+	// Call events are queued until the B2BUA has stopped publishing
+	// (events.Close ends the feed), and delivered until ctx ends; what is
+	// queued then is delivered after the next start.
+	g.Go(func() error { return s.hookQueue.Feed(context.WithoutCancel(ctx), s.eventSub, s.hooks) })
+	g.Go(func() error {
+		w := webhook.Worker{Queue: s.hookQueue, Send: s.hooks, Retry: webhook.DefaultRetry, Log: s.log}
+		return w.Run(ctx)
+	})
 	g.Go(func() error { return s.follow(ctx) })
 	s.log.Info("switchboard ready", s.readyAttrs()...)
 	return g.Wait()
