@@ -43,7 +43,7 @@ func (c *clock) Add(d time.Duration) {
 // env is an account on the embedded store with a deliverer and a queue
 // on a test clock.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	db      *embedded.DB
 	svc     *account.Service
@@ -55,7 +55,7 @@ type env struct {
 	secret  string // the signing secret, once settings made it
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	dir := t.TempDir()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
