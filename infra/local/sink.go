@@ -15,7 +15,7 @@ import (
 // streamsync's sink), the registrar that answers REGISTER from it, and the
 // B2BUA that routes calls with their media anchored in the RTP relay.
 
-// fleet builds the directory, the registrar, the relay and the B2BUA. It
+// fleet builds the directory, the registrar and the relay. It
 // notes the change log's position before it reads the snapshot, so
 // following the log from there (follow) misses no change, whatever
 // happens while the snapshot is read.
@@ -31,10 +31,21 @@ func (s *Stack) fleet(ctx context.Context) error {
 	if s.relay, err = media.New(media.Config{}, s.log); err != nil {
 		return err
 	}
-	// Call events go to the in-process publisher the webhook queue reads.
+	return nil
+}
+
+// callRouter builds the B2BUA once the node exists: its requests to phones
+// leave through the node's sockets, from the address the phones registered
+// to (NAT bindings and TCP connections stay usable). Call events go to the
+// in-process publisher the webhook queue reads.
+func (s *Stack) callRouter() error {
+	deps := calls.Deps{Directory: s.dir, Bindings: s.reg, Media: calls.Relay(s.relay), Store: s.db, Events: s.events}
+	if s.sip != nil {
+		deps.Node = s.sip
+	}
+	var err error
 	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain,
-		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword}}, calls.Deps{Directory: s.dir, Bindings: s.reg,
-		Media: calls.Relay(s.relay), Store: s.db, Events: s.events}, s.log)
+		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword}}, deps, s.log)
 	return err
 }
 

@@ -94,18 +94,23 @@ func (s *Stack) bind(ctx context.Context) error {
 	}
 	var err error
 	if s.cfg.SIPUDP != off || s.cfg.SIPTCP != off {
+		// The B2BUA sends through the node, so it is made after it; the
+		// node reaches it through closures, used only once serving starts.
 		routes := []node.Route{{Method: sip.REGISTER, Handle: s.reg.ServeSIP}}
 		for _, m := range calls.Methods {
-			routes = append(routes, node.Route{Method: m, Handle: s.calls.ServeSIP})
+			routes = append(routes, node.Route{Method: m, Handle: func(req *sip.Request, tx sip.ServerTransaction) { s.calls.ServeSIP(req, tx) }})
 		}
 		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain,
-			Routes: routes}, s.log)
+			Routes: routes, Stray: func(res *sip.Response) { s.calls.Stray(res) }}, s.log)
 		if err != nil {
 			return err
 		}
 		if err := s.sip.Listen(ctx); err != nil {
 			return err
 		}
+	}
+	if err := s.callRouter(); err != nil {
+		return err
 	}
 	if s.cfg.STUN != off {
 		if s.stun, err = stun.New(stun.Config{Addr: s.cfg.STUN}, s.log); err != nil {
