@@ -114,11 +114,6 @@ func (h handlers) updateAccount(ctx context.Context, in *accountPatchIn) (*accou
 	return &accountOut{Body: info}, nil
 }
 
-type pageIn struct {
-	Cursor string `query:"cursor" maxLength:"1000" doc:"From the previous page's next cursor"`
-	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-}
-
 type auditOut struct {
 	Body struct {
 		Items []account.AuditEntry `json:"items"`
@@ -126,7 +121,7 @@ type auditOut struct {
 	}
 }
 
-func (h handlers) audit(ctx context.Context, in *pageIn) (*auditOut, error) {
+func (h handlers) audit(ctx context.Context, in *api.PageIn) (*auditOut, error) {
 	items, next, err := h.svc.Audit(ctx, api.Principal(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, api.Err(err)

@@ -99,7 +99,7 @@ func (w webhooks) test(ctx context.Context, _ *struct{}) (*deliveriesOut, error)
 	return out, nil
 }
 
-func (w webhooks) deliveries(ctx context.Context, in *pageIn) (*deliveriesOut, error) {
+func (w webhooks) deliveries(ctx context.Context, in *api.PageIn) (*deliveriesOut, error) {
 	ds, next, err := w.d.Deliveries(ctx, api.Principal(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, api.Err(err)

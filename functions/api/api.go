@@ -89,3 +89,10 @@ func Health(mux *http.ServeMux) {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 }
+
+// PageIn is the query of every list operation: a cursor from the previous
+// page and a page size.
+type PageIn struct {
+	Cursor string `query:"cursor" maxLength:"1000" doc:"From the previous page's next cursor"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}

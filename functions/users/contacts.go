@@ -54,7 +54,7 @@ type contactListOut struct {
 	}
 }
 
-func (h handlers) listContacts(ctx context.Context, in *pageIn) (*contactListOut, error) {
+func (h handlers) listContacts(ctx context.Context, in *api.PageIn) (*contactListOut, error) {
 	items, next, err := h.svc.Contacts(ctx, api.Principal(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, api.Err(err)

@@ -92,11 +92,6 @@ type userIDIn struct {
 	UserID string `path:"userId" maxLength:"20" doc:"User id, e.g. w1"`
 }
 
-type pageIn struct {
-	Cursor string `query:"cursor" maxLength:"1000" doc:"From the previous page's next cursor"`
-	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-}
-
 type userListOut struct {
 	Body struct {
 		Items []account.UserInfo `json:"items"`
@@ -104,7 +99,7 @@ type userListOut struct {
 	}
 }
 
-func (h handlers) listUsers(ctx context.Context, in *pageIn) (*userListOut, error) {
+func (h handlers) listUsers(ctx context.Context, in *api.PageIn) (*userListOut, error) {
 	items, next, err := h.svc.Users(ctx, api.Principal(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, api.Err(err)
