@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/switchboard/switchboard/mediafleet/media"
+	"github.com/switchboard/switchboard/shared/model"
 )
 
 // Side names a leg of a call: the caller's (A) or the callee's (B).
@@ -56,18 +57,7 @@ type MediaSession interface {
 
 // MediaStats are the relay's counters of one call, as the call record
 // keeps them.
-type MediaStats struct {
-	// CallerIn and CalleeIn count RTP packets each phone sent to the
-	// relay; CallerOut and CalleeOut those the relay sent to each phone.
-	CallerIn  uint64 `dynamodbav:"callerIn"`
-	CallerOut uint64 `dynamodbav:"callerOut"`
-	CalleeIn  uint64 `dynamodbav:"calleeIn"`
-	CalleeOut uint64 `dynamodbav:"calleeOut"`
-	// CallerLost and CalleeLost count packets of each phone missing by
-	// sequence number.
-	CallerLost uint64 `dynamodbav:"callerLost"`
-	CalleeLost uint64 `dynamodbav:"calleeLost"`
-}
+type MediaStats = model.CallMedia
 
 // Relay adapts the fleet's RTP relay to Media: side A of its sessions
 // faces the caller, side B the callee.

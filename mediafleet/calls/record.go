@@ -13,54 +13,19 @@ import (
 )
 
 // TypeCall is the entity type of call records.
-const TypeCall = "call"
+const TypeCall = model.TypeCall
 
-// RecordsPrefix starts the sort keys of an account's call records; the
-// start time that follows sorts them by time.
-const RecordsPrefix = "CALL#"
-
-// recordTime is the start time in sort keys: fixed width, so that keys
-// sort by time.
-const recordTime = "2006-01-02T15:04:05.000000000Z"
+// RecordsPrefix starts the sort keys of an account's call records.
+const RecordsPrefix = model.CallsPrefix
 
 // RecordKey addresses the record of a call in its account's partition.
 func RecordKey(account string, start time.Time, callID string) store.Key {
-	return store.Key{PK: model.AccountPK(account), SK: RecordsPrefix + start.UTC().Format(recordTime) + "#" + callID}
+	return model.CallKey(account, start, callID)
 }
 
-// Record is what the table keeps of a call once it ended: the itemized
-// bill and the users' event lists read it.
-type Record struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Type string `dynamodbav:"type"`
-	// ID names the call (also in its events); SIPCallID is the caller's
-	// Call-ID.
-	ID        string `dynamodbav:"callId"`
-	SIPCallID string `dynamodbav:"sipCallId"`
-	Account   string `dynamodbav:"account"`
-	Direction string `dynamodbav:"direction"` // in, out or internal
-	// From is the caller (E.164 digits, an extension, a device id or
-	// "anonymous"); To what was dialled (E.164 digits for numbers).
-	From string `dynamodbav:"from"`
-	To   string `dynamodbav:"to"`
-	// Caller is the calling phone's device id ("" for calls from the
-	// trunk); Users and Devices all users and devices involved.
-	Caller  string   `dynamodbav:"caller,omitempty"`
-	Users   []string `dynamodbav:"users,omitempty"`
-	Devices []string `dynamodbav:"devices,omitempty"`
-	// AnsweredBy is the answering device, or the external number the
-	// trunk reached.
-	AnsweredBy string     `dynamodbav:"answeredBy,omitempty"`
-	Start      time.Time  `dynamodbav:"start"`
-	Answer     *time.Time `dynamodbav:"answer,omitempty"`
-	End        time.Time  `dynamodbav:"end"`
-	// Status is the final SIP status the caller got; Cause why the call
-	// ended.
-	Status int        `dynamodbav:"status"`
-	Cause  string     `dynamodbav:"cause"`
-	Media  MediaStats `dynamodbav:"media"`
-}
+// Record is what the table keeps of a call once it ended; the model owns
+// it so that the API reads what the fleet writes.
+type Record = model.Call
 
 // recordTimeout bounds the table write of a record and the publishing of
 // one event.
