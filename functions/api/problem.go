@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -75,11 +76,16 @@ func problem(kind account.Kind, list account.Errors) error {
 	return huma.NewError(status, detail, details...)
 }
 
-// queryFields are the domain fields that arrive as query parameters of list
-// operations; every other field is part of the request body.
+// queryFields are the domain fields that arrive as query parameters of
+// every list operation; every other field is part of the request body,
+// unless the handler already placed it with a "query." prefix (filters
+// whose names also occur in bodies, such as number or user).
 var queryFields = map[string]bool{"cursor": true, "limit": true}
 
 func location(field string) string {
+	if strings.HasPrefix(field, "query.") {
+		return field
+	}
 	if queryFields[field] {
 		return "query." + field
 	}

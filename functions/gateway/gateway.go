@@ -15,7 +15,7 @@ type Function struct {
 // HTTP lists the HTTP functions in a fixed order.
 var HTTP = []Function{
 	{Name: "accounts", Prefixes: []string{"/v1/accounts", "/v1/account", "/v1/sessions", "/v1/tokens", "/v1/audit", "/v1/webhooks", "/v1/openapi.json"}},
-	{Name: "users", Prefixes: []string{"/v1/users", "/v1/devices", "/v1/contacts"}},
+	{Name: "users", Prefixes: []string{"/v1/users", "/v1/devices", "/v1/contacts", "/v1/history", "/v1/history.csv"}},
 	{Name: "groups", Prefixes: []string{"/v1/groups"}},
 	{Name: "numbers", Prefixes: []string{"/v1/numbers", "/v1/extensions"}},
 	{Name: "billing", Prefixes: []string{"/v1/billing", "/v1/invoices", "/v1/plans"}},

@@ -1,5 +1,6 @@
 // Package users serves users, their phones and external phones, SIP
-// credentials and contacts (PRODUCT.md A3, A4, P1–P3, U4, U5, U7, U8).
+// credentials, contacts and the event list (PRODUCT.md A3, A4, P1–P3, U2,
+// U4, U5, U7, U8).
 //
 // Its routes are mounted by its Lambda (functions/users/bootstrap) and by
 // the local stack alike. It decodes, calls the account domain
@@ -32,6 +33,7 @@ func Register(mux *http.ServeMux, a huma.API, deps api.Deps) {
 	registerUsers(a, h)
 	registerDevices(a, h)
 	registerContacts(a, h)
+	registerHistory(a, h)
 }
 
 type handlers struct{ svc *account.Service }

@@ -53,6 +53,11 @@ func TestBadInput(t *testing.T) {
 		t.Run(op.Key(), func(t *testing.T) {
 			path, ok := fill(op, bi.pathIDs(op))
 			if !ok {
+				for _, p := range op.PathParams() {
+					if why := unfixed[p]; why != "" {
+						t.Skipf("no {%s} to put into %s: %s", p, op.Path, why)
+					}
+				}
 				t.Fatalf("no id to put into %s (teach the fixtures its parameters)", op.Path)
 			}
 			base := bi.base(op, s)

@@ -47,6 +47,14 @@ var accountWide = map[string]string{
 	"POST /v1/webhooks/secret/rotate": wideWrite,
 	"POST /v1/webhooks/test":          wideCreate,
 	"GET /v1/webhooks/deliveries":     wideRead,
+	"GET /v1/history":                 wideRead,
+	"GET /v1/history.csv":             wideRead,
+}
+
+// unfixed are the path parameters whose things the fixtures cannot make
+// through the API, and why; their operations are tried when B has some.
+var unfixed = map[string]string{
+	"entryId": "history entries are call records, written by the fleet when a call ends",
 }
 
 // coverage returns why each operation of doc cannot be covered; empty
@@ -225,6 +233,9 @@ func (tn *tenants) attempts(t *testing.T) []attempt {
 			continue // unknown parameters are reported by coverage
 		}
 		for _, p := range params {
+			if len(tn.foreign[p]) == 0 && unfixed[p] != "" {
+				continue
+			}
 			if len(tn.foreign[p]) == 0 {
 				t.Errorf("%s: no ids of B for {%s} to try: the fixtures cannot create any", op.Key(), p)
 				continue

@@ -21,7 +21,7 @@ import (
 
 // kinds are the path parameters the tests know how to fill: each takes the
 // id of one kind of thing an account owns.
-var kinds = map[string]bool{"userId": true, "deviceId": true, "groupId": true, "number": true, "contactId": true, "tokenId": true, "deliveryId": true}
+var kinds = map[string]bool{"userId": true, "deviceId": true, "groupId": true, "number": true, "contactId": true, "tokenId": true, "deliveryId": true, "entryId": true}
 
 // public are the operations that need no credentials, and why.
 var public = map[string]string{

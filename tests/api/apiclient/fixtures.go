@@ -40,6 +40,7 @@ var lists = map[string]string{
 	"tokenId":    "/v1/tokens",
 	"number":     "/v1/numbers",
 	"deliveryId": "/v1/webhooks/deliveries",
+	"entryId":    "/v1/history",
 }
 
 // Build creates n users (each with a phone when the API can), n groups
