@@ -10,7 +10,9 @@
 // repository.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { welcomeLink } from './outbox.mjs';
@@ -282,6 +284,77 @@ test('admin: sign up, create a user with the wizard, SIP credentials, a group, r
   assertNoErrors(page);
 });
 
+test('admin: webhooks to a local receiver, the secret shown once, a signed test event in the log; the event list', async () => {
+  const page = adminPage;
+  assert.ok(page, 'the admin journey ran');
+  const j = 'webhooks';
+  // A receiver on loopback that records every request.
+  const hits = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      hits.push({ headers: req.headers, body });
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const hook = `http://127.0.0.1:${server.address().port}/calls`;
+  try {
+    await nav(page, 'Webhooks');
+    await heading(page, 'Webhooks');
+    await page.getByText('Noch keine Zustellungen in den letzten 30 Tagen.').waitFor();
+    // A problem of the API shows next to the field it names.
+    await page.getByLabel('URL für eingehende Anrufe').fill('ftp://crm.example/calls');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.locator('#f-incoming-url-err').waitFor();
+    assert.equal(await page.getByLabel('URL für eingehende Anrufe').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('URL für eingehende Anrufe').fill(hook);
+    await page.getByLabel('Format (eingehend)').selectOption('json');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    const secret = (await page.locator('[data-webhook-secret]').textContent()).trim();
+    assert.ok(secret.length >= 16, 'the signing secret is shown');
+    await page.getByText('Kopieren Sie ihn jetzt: er wird nicht noch einmal angezeigt.').waitFor();
+
+    await page.getByRole('button', { name: 'Testereignis senden' }).click();
+    await page.locator('tr[data-delivery]').first().getByText(hook).waitFor();
+    assert.ok(hits.length >= 1, 'the receiver got the test event');
+    const hit = hits.at(-1);
+    const ts = hit.headers['x-switchboard-timestamp'];
+    assert.ok(ts, 'X-Switchboard-Timestamp is present');
+    assert.ok(hit.headers['x-switchboard-signature'], 'X-Switchboard-Signature is present');
+    const want = createHmac('sha256', secret).update(ts + '.' + hit.body).digest('hex');
+    assert.equal(hit.headers['x-switchboard-signature'], want, 'the signature matches the secret shown');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, j, 'webhooks', 'webhooks');
+    const before = hits.length;
+    await page.locator('tr[data-delivery]').first().getByRole('button', { name: 'Erneut senden' }).click();
+    await page.locator('tr[data-delivery]').nth(1).waitFor();
+    assert.equal(hits.length, before + 1, 'resend posts once more');
+
+    // Once hidden, the secret is gone for good: a reload does not show it.
+    await page.getByRole('button', { name: 'Ausblenden' }).click();
+    await page.reload();
+    await heading(page, 'Webhooks');
+    await page.locator('tr[data-delivery]').first().waitFor();
+    assert.equal(await page.locator('[data-webhook-secret]').count(), 0, 'the secret is not shown again');
+  } finally {
+    server.close();
+  }
+
+  // The event list: no calls yet, and a filter that the CSV link follows.
+  await nav(page, 'Ereignisliste');
+  await heading(page, 'Ereignisliste');
+  await page.getByText('Noch keine Anrufe.').waitFor();
+  await page.getByLabel('Status', { exact: true }).selectOption('missed');
+  await page.getByText('Keine Anrufe passen zu den Filtern.').waitFor();
+  const csv = await page.getByRole('link', { name: 'Als CSV herunterladen' }).getAttribute('href');
+  assert.match(csv, /^\/v1\/history\.csv\?status=missed$/);
+  await shot(page, j, 'history', 'history');
+  assertNoErrors(page);
+});
+
 test('a problem from the API is shown next to the field it names', async () => {
   const page = adminPage;
   assert.ok(page, 'the admin journey ran');
@@ -352,7 +425,7 @@ test('a user who is not an admin sets the password from the welcome link and see
   // Only the user's areas are in the navigation.
   await page.getByRole('button', { name: 'Menü' }).click();
   const links = await page.getByRole('navigation').getByRole('link').allTextContents();
-  assert.deepEqual(links, ['Ich', 'Kontakte']);
+  assert.deepEqual(links, ['Ich', 'Kontakte', 'Ereignisliste']);
   await page.getByRole('button', { name: 'Menü' }).click();
 
   // The own phone with its credentials, the own number without routing.

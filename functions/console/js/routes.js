@@ -14,6 +14,8 @@ import { GroupDetail, GroupsList, GroupWizard } from './screens/groups.js';
 import { Numbers } from './screens/numbers.js';
 import { Contacts } from './screens/contacts.js';
 import { AccountSettings, Audit } from './screens/account.js';
+import { Webhooks } from './screens/webhooks.js';
+import { History } from './screens/history.js';
 
 function Redirect({ to }) {
   useEffect(() => navigate(to), [to]);
@@ -34,7 +36,7 @@ function NotFound() {
   <//>`;
 }
 
-const ADMIN_ONLY = new Set(['users', 'groups', 'phones', 'numbers', 'account', 'audit']);
+const ADMIN_ONLY = new Set(['users', 'groups', 'phones', 'numbers', 'account', 'audit', 'webhooks']);
 
 export function screenFor(route, me, refreshMe) {
   const [name = '', id] = route.parts;
@@ -64,6 +66,10 @@ export function screenFor(route, me, refreshMe) {
       return html`<${AccountSettings} ...${p} />`;
     case 'audit':
       return html`<${Audit} ...${p} />`;
+    case 'webhooks':
+      return html`<${Webhooks} ...${p} />`;
+    case 'history':
+      return html`<${History} ...${p} />`;
     default:
       return html`<${NotFound} />`;
   }

@@ -19,12 +19,19 @@ const AREAS = [
     ],
   },
   { label: 'nav.area.numbers', admin: true, items: [{ path: '/numbers', label: 'nav.numbers', admin: true }] },
-  { label: 'nav.area.contacts', items: [{ path: '/contacts', label: 'nav.contacts' }] },
+  {
+    label: 'nav.area.contacts',
+    items: [
+      { path: '/contacts', label: 'nav.contacts' },
+      { path: '/history', label: 'nav.history' },
+    ],
+  },
   {
     label: 'nav.area.account',
     admin: true,
     items: [
       { path: '/account', label: 'nav.account', admin: true },
+      { path: '/webhooks', label: 'nav.webhooks', admin: true },
       { path: '/audit', label: 'nav.audit', admin: true },
     ],
   },
