@@ -1,0 +1,721 @@
+// Command register prints REGISTER-with-digest-authentication throughput
+// figures of Switchboard's fleet and of Kamailio, measured in the same run
+// on this machine with the same sipp scenario
+// (mediafleet/registrar/testdata/register.xml) and the same devices.
+//
+// It starts the local stack (infra/local) on free loopback ports with a
+// temporary data folder, creates an account and N users with one phone
+// each over the HTTP API, and reads the phones' SIP credentials. It then
+// writes a minimal Kamailio registrar (digest authentication against a
+// db_text subscriber table holding the same device ids and passwords,
+// bindings kept in memory) into a temporary folder and runs it in the
+// foreground. For each target it steps sipp's call rate up, one REGISTER
+// dialog (REGISTER, 401, REGISTER with credentials, 200) per call, and
+// prints each step and the highest rate with fewer than -max-fail percent
+// failed calls. A step passes only when sipp also reached at least 90 % of
+// the rate asked for (else the step is "slow": the target kept up no
+// faster); the stepping of a target stops at its first failing
+// step. Everything listens and sends on 127.0.0.1 only, every sipp run is
+// bounded in calls and time, and the whole run is bounded by -timeout.
+//
+//	go run ./tests/bench/register [-n 200] [-rates 1000,2000,4000,...] [-step 5s]
+//
+// Kamailio is the Debian package kamailio (apt-get install -y kamailio),
+// sipp the Debian package sip-tester.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/switchboard/switchboard/tests/api/apiclient"
+	"github.com/switchboard/switchboard/tests/harness"
+)
+
+// options are the command line.
+type options struct {
+	n       int
+	rates   []int
+	step    time.Duration
+	maxFail float64
+	timeout time.Duration
+	kam     string
+}
+
+func main() {
+	var o options
+	var rates string
+	flag.IntVar(&o.n, "n", 200, "devices (users with one phone each) registered in turn")
+	flag.StringVar(&rates, "rates", "1000,2000,4000,6000,8000,10000,12000,16000,20000,24000", "REGISTER dialogs per second to step through, comma separated")
+	flag.DurationVar(&o.step, "step", 5*time.Second, "duration of one step")
+	flag.Float64Var(&o.maxFail, "max-fail", 0.1, "failed calls (percent) a step may have and still pass")
+	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "bound of the whole run")
+	flag.StringVar(&o.kam, "kamailio", "kamailio", "Kamailio binary")
+	flag.Parse()
+	for _, f := range strings.Split(rates, ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r < 1 {
+			fatal(fmt.Errorf("-rates: %q is not a positive number", f))
+		}
+		o.rates = append(o.rates, r)
+	}
+	if o.n < 1 || o.n > 5000 || o.step < time.Second {
+		fatal(errors.New("want 1 ≤ -n ≤ 5000 and -step ≥ 1s"))
+	}
+	if err := run(o); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "register:", err)
+	os.Exit(1)
+}
+
+// sipDomain is the local stack's SIP domain and digest realm (its
+// default), used by both targets.
+const sipDomain = "switchboard.local"
+
+// device is one phone's SIP identity.
+type device struct {
+	user, authUser, password string
+}
+
+// target is one registrar under load.
+type target struct {
+	name, addr string
+}
+
+// step is one sipp run.
+type step struct {
+	rate, calls, ok, failed int
+	elapsed                 time.Duration
+}
+
+func (s step) failPct() float64 {
+	if s.calls == 0 {
+		return 100
+	}
+	return 100 * float64(s.failed) / float64(s.calls)
+}
+
+// achieved is the rate sipp completed calls at.
+func (s step) achieved() float64 {
+	if s.elapsed <= 0 {
+		return 0
+	}
+	return float64(s.ok+s.failed) / s.elapsed.Seconds()
+}
+
+func (s step) passed(maxFail float64) bool {
+	return s.failPct() < maxFail && s.achieved() >= 0.9*float64(s.rate)
+}
+
+func run(o options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	sippBin, err := exec.LookPath("sipp")
+	if err != nil {
+		return errors.New("sipp is not installed: apt-get install -y sip-tester")
+	}
+	kamBin, err := exec.LookPath(o.kam)
+	if err != nil {
+		return errors.New("kamailio is not installed: apt-get install -y kamailio")
+	}
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	scenario := filepath.Join(root, "mediafleet", "registrar", "testdata", "register.xml")
+	if _, err := os.Stat(scenario); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "switchboard-bench-register-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	fmt.Printf("REGISTER with digest authentication (qop=auth), UDP on 127.0.0.1\n")
+	fmt.Printf("machine: %d CPUs (nproc), %s/%s; sipp, Switchboard and Kamailio all run on this machine\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("devices: %d, steps of %s, a step passes with < %.2f %% failed calls and ≥ 90 %% of its rate reached\n\n",
+		o.n, o.step, o.maxFail)
+
+	sb, err := startSwitchboard(ctx, root, dir)
+	if err != nil {
+		return fmt.Errorf("switchboard: %w", err)
+	}
+	defer sb.stop()
+	t0 := time.Now()
+	devs, err := makeDevices(ctx, apiclient.New(sb.url), o.n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created %d users with a phone each over the API in %s\n", len(devs), time.Since(t0).Round(time.Millisecond))
+
+	kam, err := startKamailio(ctx, kamBin, filepath.Join(dir, "kamailio"), devs)
+	if err != nil {
+		return fmt.Errorf("kamailio: %w", err)
+	}
+	defer kam.stop()
+
+	inf := filepath.Join(dir, "devices.csv")
+	if err := writeInjection(inf, devs); err != nil {
+		return err
+	}
+	targets := []target{{"switchboard", sb.sipUDP}, {"kamailio", kam.addr}}
+	best := map[string]int{}
+	fmt.Printf("\n%-12s %7s %9s %10s %7s %9s %8s\n", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "result")
+	for _, t := range targets {
+		for _, r := range o.rates {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < o.step+30*time.Second {
+				fmt.Printf("%-12s %7d   (skipped: the run's -timeout is near)\n", t.name, r)
+				break
+			}
+			s, err := sipp(ctx, sippBin, scenario, inf, filepath.Join(dir, "sipp"), t.addr, r, o.step)
+			if err != nil {
+				return fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
+			}
+			res := "pass"
+			switch {
+			case s.failPct() >= o.maxFail:
+				res = "FAIL"
+			case !s.passed(o.maxFail):
+				res = "slow" // no failures, but sipp could not keep the rate
+			}
+			fmt.Printf("%-12s %7d %9.0f %10d %7d %9.3f %8s\n", t.name, r, s.achieved(), s.ok, s.failed, s.failPct(), res)
+			if res != "pass" {
+				break
+			}
+			best[t.name] = r
+			time.Sleep(time.Second) // let retransmissions and timers of the step drain
+		}
+	}
+	fmt.Println()
+	for _, t := range targets {
+		fmt.Printf("highest rate with < %.2f %% failures: %-12s %6d REGISTER/s\n", o.maxFail, t.name, best[t.name])
+	}
+	if best["kamailio"] > 0 {
+		fmt.Printf("ratio switchboard/kamailio: %.2f\n", float64(best["switchboard"])/float64(best["kamailio"]))
+	} else {
+		fmt.Println("ratio switchboard/kamailio: n/a (Kamailio passed no step)")
+	}
+	if last := o.rates[len(o.rates)-1]; best["switchboard"] == last || best["kamailio"] == last {
+		fmt.Println("note: a target passed the highest step; raise -rates to find its limit")
+	}
+	return nil
+}
+
+// perAccount is how many phone users one account gets: the largest plan
+// (Team 100) holds 100 users, the admin among them.
+const perAccount = 99
+
+// makeDevices signs up as many accounts (plan Team 100) as n users need and
+// creates n users with one phone each, then reads every phone's SIP
+// credentials. Accounts are filled in parallel, each one's users in turn
+// (an account's changes are serialized).
+func makeDevices(ctx context.Context, c *apiclient.Client, n int) ([]device, error) {
+	devs := make([]device, n)
+	accounts := (n + perAccount - 1) / perAccount
+	errs := make([]error, accounts)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for a := range accounts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			token, err := signUp(ctx, c, a)
+			if err != nil {
+				errs[a] = err
+				return
+			}
+			for i := a * perAccount; i < min(n, (a+1)*perAccount); i++ {
+				if devs[i], err = makeDevice(ctx, c, token, i); err != nil {
+					errs[a] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return devs, errors.Join(errs...)
+}
+
+// signUp creates an account on plan Team 100 and returns its admin's
+// session token.
+func signUp(ctx context.Context, c *apiclient.Client, a int) (string, error) {
+	email := fmt.Sprintf("bench%d.%d.%d@example.com", a, time.Now().UnixNano(), apiclient.Unique())
+	r, err := c.Expect(ctx, http.MethodPost, "/v1/accounts", map[string]any{
+		"company": fmt.Sprintf("Bench %d", a), "name": "Bench Admin", "email": email,
+		"password": apiclient.Password, "plan": "team-100",
+	}, "", http.StatusCreated)
+	if err != nil {
+		return "", fmt.Errorf("sign up: %w", err)
+	}
+	var out struct {
+		Session struct {
+			Token string `json:"token"`
+		} `json:"session"`
+	}
+	if err := r.Decode(&out); err != nil {
+		return "", err
+	}
+	if out.Session.Token == "" {
+		return "", fmt.Errorf("sign up: no session in %s", r)
+	}
+	return out.Session.Token, nil
+}
+
+func makeDevice(ctx context.Context, c *apiclient.Client, token string, i int) (device, error) {
+	ext := strconv.Itoa(2000 + i)
+	r, err := c.Expect(ctx, http.MethodPost, "/v1/users", map[string]any{
+		"name": "Bench " + ext, "email": fmt.Sprintf("bench%s.%d@example.com", ext, apiclient.Unique()), "extension": ext,
+		"devices": []any{map[string]any{"kind": "phone", "name": "p"}},
+	}, token, http.StatusCreated, http.StatusOK)
+	if err != nil {
+		return device{}, err
+	}
+	var created struct {
+		Devices []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+		} `json:"devices"`
+	}
+	if err := r.Decode(&created); err != nil {
+		return device{}, err
+	}
+	id := ""
+	for _, d := range created.Devices {
+		if d.Kind == "phone" {
+			id = d.ID
+		}
+	}
+	if id == "" {
+		return device{}, fmt.Errorf("user %s has no phone: %s", ext, r)
+	}
+	r, err = c.Expect(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(id)+"/credentials", nil, token)
+	if err != nil {
+		return device{}, err
+	}
+	var cr struct {
+		Domain            string `json:"domain"`
+		Username          string `json:"username"`
+		AuthorizationUser string `json:"authorizationUser"`
+		Password          string `json:"password"`
+	}
+	if err := r.Decode(&cr); err != nil {
+		return device{}, err
+	}
+	if cr.Username == "" || cr.AuthorizationUser == "" || cr.Password == "" {
+		return device{}, fmt.Errorf("incomplete credentials of %s: %s", id, r)
+	}
+	if cr.Domain != sipDomain {
+		return device{}, fmt.Errorf("device %s has SIP domain %q, want %q", id, cr.Domain, sipDomain)
+	}
+	return device{user: cr.Username, authUser: cr.AuthorizationUser, password: cr.Password}, nil
+}
+
+// writeInjection writes sipp's injection file in the format of
+// mediafleet/registrar/testdata/devices.csv.
+func writeInjection(path string, devs []device) error {
+	var b strings.Builder
+	b.WriteString("SEQUENTIAL\n")
+	for _, d := range devs {
+		fmt.Fprintf(&b, "%s;%s;[authentication username=%s password=%s];[authentication username=%[3]s password=not-%[4]s]\n",
+			d.user, sipDomain, d.authUser, d.password)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// sipp runs one bounded step: calls = rate × step, at most the calls of
+// two seconds open at once, every call failing after 5 s without an
+// answer, and the whole run killed after step + 30 s.
+func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, stepDur time.Duration) (step, error) {
+	calls := int(float64(rate) * stepDur.Seconds())
+	s := step{rate: rate, calls: calls}
+	if err := os.RemoveAll(dir); err != nil {
+		return s, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return s, err
+	}
+	bound := stepDur + 30*time.Second
+	rctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	stat := filepath.Join(dir, "stat.csv")
+	cmd := exec.CommandContext(rctx, bin,
+		"-sf", scenario, "-inf", inf,
+		"-t", "u1", "-i", "127.0.0.1",
+		"-r", strconv.Itoa(rate), "-rp", "1000",
+		"-m", strconv.Itoa(calls), "-l", strconv.Itoa(max(2*rate, 50)),
+		"-recv_timeout", "5000",
+		"-timeout", fmt.Sprintf("%ds", int(bound.Seconds())-5), "-timeout_error",
+		"-nostdin",
+		"-trace_stat", "-stf", stat, "-fd", "1",
+		addr,
+	)
+	cmd.Dir = dir
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	s.elapsed = time.Since(start)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return s, err
+	}
+	ok, failed, perr := readStat(stat)
+	if perr != nil {
+		return s, fmt.Errorf("%v (exit %v)\n%s", perr, err, tail(out, 2000))
+	}
+	s.ok = ok
+	s.failed = failed
+	if missing := calls - ok - failed; missing > 0 {
+		s.failed += missing // calls sipp did not finish count as failed
+	}
+	// elapsed includes sipp's start-up; take the calls' span from the
+	// statistics instead when it is known.
+	if d, ok := statElapsed(stat); ok && d > 0 {
+		s.elapsed = d
+	}
+	return s, nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// readStat returns the cumulative successful and failed calls of the last
+// line of sipp's statistics file.
+func readStat(path string) (ok, failed int, err error) {
+	hdr, last, err := statLines(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	ok, err1 := strconv.Atoi(statField(hdr, last, "SuccessfulCall(C)"))
+	failed, err2 := strconv.Atoi(statField(hdr, last, "FailedCall(C)"))
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, fmt.Errorf("sipp statistics %s: %w", path, err)
+	}
+	return ok, failed, nil
+}
+
+// statElapsed returns the elapsed time of the last statistics line.
+func statElapsed(path string) (time.Duration, bool) {
+	hdr, last, err := statLines(path)
+	if err != nil {
+		return 0, false
+	}
+	v := statField(hdr, last, "ElapsedTime(C)") // HH:MM:SS:uuuuuu
+	f := strings.Split(v, ":")
+	if len(f) != 4 {
+		return 0, false
+	}
+	var n [4]int
+	for i, x := range f {
+		if n[i], err = strconv.Atoi(x); err != nil {
+			return 0, false
+		}
+	}
+	return time.Duration(n[0])*time.Hour + time.Duration(n[1])*time.Minute + time.Duration(n[2])*time.Second +
+		time.Duration(n[3])*time.Microsecond, true
+}
+
+func statLines(path string) (hdr, last []string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 2 {
+		return nil, nil, fmt.Errorf("sipp statistics %s: no data line", path)
+	}
+	return strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";"), nil
+}
+
+func statField(hdr, row []string, name string) string {
+	for i, h := range hdr {
+		if h == name && i < len(row) {
+			return row[i]
+		}
+	}
+	return ""
+}
+
+// freeUDP returns a free UDP port on 127.0.0.1.
+func freeUDP() (int, error) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+// proc is a process the run started.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func startProc(cmd *exec.Cmd) (*proc, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	return p, nil
+}
+
+// stop ends the process and its children (its own process group): SIGTERM,
+// then SIGKILL after 10 s.
+func (p *proc) stop() {
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-p.exited
+	}
+	time.Sleep(200 * time.Millisecond)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL) // children left behind, if any
+}
+
+// switchboard is the local stack under load.
+type switchboard struct {
+	*proc
+	url, sipUDP string
+}
+
+func startSwitchboard(ctx context.Context, root, dir string) (*switchboard, error) {
+	bin := filepath.Join(dir, "switchboard-local")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build infra/local: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-data", filepath.Join(dir, "data"), "-http", "127.0.0.1:0", "-sip-udp", "127.0.0.1:0",
+		"-sip-tcp", "off", "-stun", "off", "-sip-domain", sipDomain, "-log-format", "text", "-log-level", "info",
+		"-signup-limit", "1000", "-login-limit", "1000")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SWITCHBOARD_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProc(cmd)
+	if err != nil {
+		return nil, err
+	}
+	ready := make(chan map[string]string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		sent := false
+		errorsShown := 0
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case !sent && strings.Contains(line, `msg="switchboard ready"`):
+				ready <- harness.ParseLogLine(line)
+				sent = true
+			case strings.Contains(line, "level=ERROR") && errorsShown < 20:
+				errorsShown++
+				fmt.Fprintln(os.Stderr, "switchboard:", line)
+			}
+		}
+	}()
+	select {
+	case kv := <-ready:
+		if kv["http"] == "" || kv["sip_udp"] == "" {
+			p.stop()
+			return nil, fmt.Errorf("ready line without addresses: %v", kv)
+		}
+		return &switchboard{proc: p, url: "http://" + kv["http"], sipUDP: kv["sip_udp"]}, nil
+	case <-p.exited:
+		return nil, errors.New("exited before it was ready")
+	case <-time.After(harness.ReadyTimeout):
+	case <-ctx.Done():
+	}
+	p.stop()
+	return nil, errors.New("not ready in time")
+}
+
+// kamailio is the Kamailio registrar under load.
+type kamailio struct {
+	*proc
+	addr string
+}
+
+// kamailioCfg is a minimal registrar: REGISTER only, digest authentication
+// (qop=auth, MD5) against the subscriber table, bindings in memory.
+const kamailioCfg = `#!KAMAILIO
+debug=1
+log_stderror=yes
+fork=yes
+children=%[1]d
+auto_aliases=no
+dns=no
+rev_dns=no
+listen=udp:127.0.0.1:%[2]d
+alias="%[3]s"
+
+loadmodule "db_text.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "max_expires", 600)
+modparam("auth", "secret", "%[4]s")
+modparam("auth_db", "db_url", "text://%[5]s")
+modparam("auth_db", "calculate_ha1", yes)
+modparam("auth_db", "password_column", "password")
+modparam("auth_db", "use_domain", 0)
+modparam("auth_db", "load_credentials", "")
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (!sanity_check("17895", "7")) {
+		exit;
+	}
+	if (!is_method("REGISTER")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	if (!auth_check("$fd", "subscriber", "%[6]d")) {
+		auth_challenge("$fd", "1");
+		exit;
+	}
+	consume_credentials();
+	if (!save("location")) {
+		sl_reply_error();
+	}
+	exit;
+}
+`
+
+func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamailio, error) {
+	db := filepath.Join(dir, "db")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		return nil, err
+	}
+	var sub strings.Builder
+	sub.WriteString("id(int,auto) username(str) domain(str) password(str) ha1(str,null) ha1b(str,null)\n")
+	sameUser := true
+	for i, d := range devs {
+		fmt.Fprintf(&sub, "%d:%s:%s:%s::\n", i+1, dbtext(d.authUser), sipDomain, dbtext(d.password))
+		sameUser = sameUser && d.user == d.authUser
+	}
+	version := "table_name(str) table_version(int)\nsubscriber:7\nlocation:9\n"
+	if err := os.WriteFile(filepath.Join(db, "subscriber"), []byte(sub.String()), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(db, "version"), []byte(version), 0o600); err != nil {
+		return nil, err
+	}
+	port, err := freeUDP()
+	if err != nil {
+		return nil, err
+	}
+	flags := 0
+	if sameUser {
+		flags = 1 // the From user must be the authentication user
+	}
+	children := max(runtime.NumCPU(), 2)
+	secret := fmt.Sprintf("bench%d", time.Now().UnixNano())
+	cfg := filepath.Join(dir, "kamailio.cfg")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, kamailioCfg, children, port, sipDomain, secret, db, flags), 0o600); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "kamailio.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "-DD", "-E", "-f", cfg, "-w", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "128", "-M", "16")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	p, err := startProc(cmd)
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		select {
+		case <-p.exited:
+			b, _ := os.ReadFile(logf.Name())
+			return nil, fmt.Errorf("exited before it answered:\n%s", tail(b, 3000))
+		default:
+		}
+		if answers(addr) {
+			return &kamailio{proc: p, addr: addr}, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.stop()
+	b, _ := os.ReadFile(logf.Name())
+	return nil, fmt.Errorf("no answer on %s:\n%s", addr, tail(b, 3000))
+}
+
+// dbtext escapes a db_text field.
+func dbtext(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ":", `\:`, "\n", `\n`).Replace(s)
+}
+
+// answers says whether a SIP server at addr answers an OPTIONS within
+// half a second.
+func answers(addr string) bool {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	l := c.LocalAddr().(*net.UDPAddr)
+	msg := fmt.Sprintf("OPTIONS sip:%[1]s SIP/2.0\r\nVia: SIP/2.0/UDP %[2]s;branch=z9hG4bK-bench-%[3]d;rport\r\n"+
+		"Max-Forwards: 70\r\nFrom: <sip:bench@%[1]s>;tag=%[3]d\r\nTo: <sip:%[1]s>\r\nCall-ID: bench-%[3]d@%[4]s\r\n"+
+		"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", sipDomain, l.String(), time.Now().UnixNano(), l.IP)
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return false
+	}
+	_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	return err == nil && strings.HasPrefix(string(buf[:n]), "SIP/2.0 ")
+}
