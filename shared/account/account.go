@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"fmt"
 	"time"
 
@@ -112,14 +113,28 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, u Account
 
 // retry runs an optimistic read-modify-write again when its write lost a
 // race (a version condition failed), a few times.
+//
+// Writers that race for one item (several users created in one account at
+// once all advance the account's counters) back off for a short random
+// time that grows with each attempt, so they spread out instead of
+// colliding again.
 func retry[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	for attempt := 0; ; attempt++ {
 		v, err := fn()
-		if err == nil || !errors.Is(err, store.ErrConflict) || attempt == 4 || ctx.Err() != nil {
+		if err == nil || !errors.Is(err, store.ErrConflict) || attempt == maxAttempts-1 || ctx.Err() != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return v, &Error{Kind: Conflict, Message: "changed by another request meanwhile; try again"}
 			}
 			return v, err
 		}
+		t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
 	}
 }
+
+// maxAttempts bounds retry's attempts.
+const maxAttempts = 10
