@@ -3,8 +3,8 @@ package account
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/switchboard/switchboard/shared/auth"
