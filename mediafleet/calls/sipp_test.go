@@ -3,7 +3,6 @@ package calls
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/mediafleet/calls/callstest"
 )
 
 // sippTimeout bounds one sipp run; it only stops a hung run.
@@ -79,7 +80,7 @@ func TestSippCallWithMedia(t *testing.T) {
 		device(3), testRealm, password(3)))
 	writeFile(t, dir, "caller.csv", fmt.Sprintf("SEQUENTIAL\n%s;12;%s;[authentication username=%[1]s password=%[3]s]\n",
 		device(0), testRealm, password(0)))
-	if err := os.WriteFile(filepath.Join(dir, "g711a.pcap"), pcmaPcap(100), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "g711a.pcap"), callstest.PCMAPcap(100), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sippTimeout)
@@ -125,46 +126,4 @@ func writeFile(t *testing.T, dir, name, content string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// pcmaPcap is a capture of n RTP packets of PCMA silence, 20 ms apart, as
-// sipp's play_pcap_audio reads them (Ethernet, IPv4, UDP). sipp takes
-// only the RTP from it and sends it from its own media port.
-func pcmaPcap(n int) []byte {
-	var b bytes.Buffer
-	le := binary.LittleEndian
-	hdr := make([]byte, 24)
-	le.PutUint32(hdr[0:], 0xa1b2c3d4)
-	le.PutUint16(hdr[4:], 2)
-	le.PutUint16(hdr[6:], 4)
-	le.PutUint32(hdr[16:], 65535)
-	le.PutUint32(hdr[20:], 1) // Ethernet
-	b.Write(hdr)
-	for i := range n {
-		rtp := make([]byte, 12+160)
-		rtp[0], rtp[1] = 0x80, 8
-		binary.BigEndian.PutUint16(rtp[2:], uint16(i+1))
-		binary.BigEndian.PutUint32(rtp[4:], uint32(160*i))
-		binary.BigEndian.PutUint32(rtp[8:], 0x51bb0a)
-		for j := 12; j < len(rtp); j++ {
-			rtp[j] = 0xd5 // A-law silence
-		}
-		udp := make([]byte, 8, 8+len(rtp))
-		binary.BigEndian.PutUint16(udp[0:], 6000)
-		binary.BigEndian.PutUint16(udp[2:], 6002)
-		binary.BigEndian.PutUint16(udp[4:], uint16(8+len(rtp)))
-		udp = append(udp, rtp...)
-		ip := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2}
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(udp)))
-		frame := append(make([]byte, 12), 0x08, 0x00) // MAC addresses, IPv4
-		frame = append(append(frame, ip...), udp...)
-		rec := make([]byte, 16)
-		le.PutUint32(rec[0:], uint32(i/50))
-		le.PutUint32(rec[4:], uint32(i%50)*20000)
-		le.PutUint32(rec[8:], uint32(len(frame)))
-		le.PutUint32(rec[12:], uint32(len(frame)))
-		b.Write(rec)
-		b.Write(frame)
-	}
-	return b.Bytes()
 }

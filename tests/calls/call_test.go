@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/mediafleet/calls/callstest"
 	"github.com/switchboard/switchboard/tests/api/apiclient"
 	"github.com/switchboard/switchboard/tests/harness"
 )
@@ -158,7 +159,7 @@ func TestCall(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	writeFile(t, dir, "g711a.pcap", pcmaPcap(100))
+	writeFile(t, dir, "g711a.pcap", callstest.PCMAPcap(100))
 	calleeCSV := writeFile(t, dir, "callee.csv", []byte(fmt.Sprintf("SEQUENTIAL\n%s;%s;%s\n",
 		callee.Credentials.Username, callee.Credentials.Domain, callee.Credentials.auth(callee.Credentials.Password))))
 	callerCSV := writeFile(t, dir, "caller.csv", []byte(fmt.Sprintf("SEQUENTIAL\n%s;%s;%s;%s\n",

@@ -1,16 +1,17 @@
-package calls
+// Package callstest holds what tests of calls with real SIP peers share:
+// media for sipp to play. It is imported only by tests (mediafleet/calls'
+// and tests/calls').
+package callstest
 
 import (
 	"bytes"
 	"encoding/binary"
 )
 
-// pcmaPcap is a capture of n RTP packets of PCMA silence, 20 ms apart, as
-// sipp's play_pcap_audio reads them (Ethernet, IPv4, UDP). sipp takes
-// only the RTP from it and sends it from its own media port. It is the
-// generator of mediafleet/calls' sipp test, kept here because test files
-// of another package cannot be imported.
-func pcmaPcap(n int) []byte {
+// PCMAPcap is a capture of n RTP packets of PCMA silence, 20 ms apart, as
+// sipp's play_pcap_audio reads them (Ethernet, IPv4, UDP). sipp takes only
+// the RTP from it and sends it from its own media port.
+func PCMAPcap(n int) []byte {
 	var b bytes.Buffer
 	le := binary.LittleEndian
 	hdr := make([]byte, 24)
