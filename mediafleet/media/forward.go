@@ -3,6 +3,7 @@ package media
 import (
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/pion/rtp"
 )
@@ -29,13 +30,15 @@ const (
 // touches the header and the tracker and writes the counters.
 type path struct {
 	from, to *endpoint
-	toLeg    *Leg // whose hold stops forwarding (RTP only)
+	toLeg    *Leg                   // whose hold stops forwarding (RTP only)
+	watch    *atomic.Pointer[watch] // of the leg packets arrive on (RTP only)
 	rtcp     bool
 	clock    func() int64
 	log      *slog.Logger
 
-	hdr rtp.Header // reused by every checkRTP of this path
-	seq seqTracker
+	hdr    rtp.Header // reused by every checkRTP of this path
+	seq    seqTracker
+	events eventTracker
 	counters
 }
 
@@ -67,6 +70,9 @@ func (p *path) forward(pkt []byte, src netip.AddrPort) (netip.AddrPort, verdict)
 	if !p.rtcp && !muxedRTCP(&p.hdr) {
 		p.ssrc.Store(p.hdr.SSRC)
 		p.lost.Store(p.seq.observe(p.hdr.SSRC, p.hdr.SequenceNumber))
+		if p.watch != nil {
+			p.observeEvent(p.watch, pkt, &p.hdr)
+		}
 	}
 	if !p.rtcp && p.toLeg.held.Load() {
 		p.onHold.Add(1)

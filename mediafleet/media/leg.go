@@ -35,6 +35,7 @@ type Leg struct {
 	rtp, rtcp endpoint
 	held      atomic.Bool
 	in        [2]*path // paths reading this leg's sockets: RTP, RTCP
+	watch     atomic.Pointer[watch]
 
 	mu  sync.Mutex     // serializes SetRemote
 	sdp netip.AddrPort // the RTP address of the latest SetRemote

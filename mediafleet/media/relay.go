@@ -187,6 +187,7 @@ func (r *Relay) Open(callID string) (*Session, error) {
 	a, b := s.legs[A], s.legs[B]
 	a.in = [2]*path{newPath(&a.rtp, &b.rtp, b, false, r.clock, log), newPath(&a.rtcp, &b.rtcp, b, true, r.clock, log)}
 	b.in = [2]*path{newPath(&b.rtp, &a.rtp, a, false, r.clock, log), newPath(&b.rtcp, &a.rtcp, a, true, r.clock, log)}
+	a.in[0].watch, b.in[0].watch = &a.watch, &b.watch
 	if err := r.serve(s); err != nil {
 		r.release(s)
 		r.ports.put(s.ports[A])
