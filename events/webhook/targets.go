@@ -63,6 +63,7 @@ func digits(n string) string {
 // format's seven.
 var causes = map[string]string{
 	"normalClearing": CauseNormalClearing, "callerHangup": CauseNormalClearing, "calleeHangup": CauseNormalClearing,
+	"hungUp": CauseNormalClearing,
 	"cancel": CauseCancel, "cancelled": CauseCancel,
 	"busy": CauseBusy, "declined": CauseBusy,
 	"noAnswer": CauseNoAnswer, "unavailable": CauseNoAnswer,
