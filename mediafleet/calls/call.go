@@ -53,8 +53,9 @@ type call struct {
 	cancelOnce sync.Once
 	acked      chan struct{} // the caller's ACK for our 200 arrived
 	ackOnce    sync.Once
-	hangups    chan string // causes of hangups asked for once answered
-	dtmf       chan string // digits the phones sent with SIP INFO
+	ended      chan struct{} // closed by finish
+	hangups    chan string   // causes of hangups asked for once answered
+	dtmf       chan string   // digits the phones sent with SIP INFO
 	forks      sync.WaitGroup
 
 	mu         sync.Mutex
@@ -70,6 +71,18 @@ type call struct {
 	users      []string // full user ids the call reached
 	devices    []string // devices involved: the caller's and those rung
 	status     int      // the final status the caller got
+
+	// Steering (steer.go): the newCall event the integration was sent,
+	// the caller id a Dial asked for, and the B2BUA's own session
+	// description once it took the caller's media (a prompt or digits
+	// collected): then early is set once a 183 carried it, preAnswered
+	// once a 200 did, and codec is the G.711 payload type it chose.
+	newCallEvent events.Event
+	present      presentAs
+	own          []byte
+	codec        string
+	early        bool
+	preAnswered  bool
 }
 
 // newCall makes the call and enters its dialog in the router's table; ok
@@ -78,7 +91,7 @@ func (r *Router) newCall(req *sip.Request, tx sip.ServerTransaction, from caller
 	c := &call{
 		r: r, id: uuid.NewString(), account: dest.account, caller: from, dest: dest,
 		start: r.cfg.Clock(), tx: tx, offer: offer, body: req.Body(),
-		cancelled: make(chan struct{}), acked: make(chan struct{}),
+		cancelled: make(chan struct{}), acked: make(chan struct{}), ended: make(chan struct{}),
 		hangups: make(chan string, 2), dtmf: make(chan string, 16),
 	}
 	switch {
@@ -172,7 +185,8 @@ func (c *call) setup() {
 	r := c.r
 	r.send(c.tx, r.response(c.invite, sip.StatusTrying, "Trying", nil))
 	c.reach(c.dest)
-	c.publish(events.NewCall, "", "")
+	c.newCallEvent = c.event(events.NewCall, "", "")
+	c.publishEvent(c.newCallEvent)
 	var err error
 	if c.media, err = r.deps.Media.Open(c.id); err != nil {
 		r.log.Warn("no media session for a call", "call", c.id, "error", err.Error())
@@ -183,7 +197,16 @@ func (c *call) setup() {
 	if !c.tx.OnCancel(func(*sip.Request) { c.cancel() }) {
 		c.cancel()
 	}
-	out := c.ring(c.dest, 0)
+	dests, done := c.steer()
+	if done {
+		return
+	}
+	var out outcome
+	if dests != nil {
+		out = c.ringAll(dests)
+	} else {
+		out = c.ring(c.dest, 0)
+	}
 	if out.winner == nil {
 		c.fail(out.status, out.reason, out.cause)
 		return
@@ -230,18 +253,44 @@ func (c *call) anchor(side Side, info sdpInfo) {
 
 // fail answers the caller with a final error (unless the caller
 // cancelled, which sipgo answered with 487 already) and ends the call.
+// A caller the B2BUA answered itself (to collect digits) gets a BYE
+// instead, unless it hung up.
 func (c *call) fail(code int, reason string, cause string) {
-	select {
-	case <-c.cancelled:
+	c.mu.Lock()
+	answered := c.preAnswered
+	c.mu.Unlock()
+	switch {
+	case answered && c.left():
+		cause = CauseCallerHangup
+		select {
+		case <-c.cancelled:
+		default:
+			cause = CauseShutdown
+			c.bye(c.a)
+		}
+	case answered:
+		c.bye(c.a)
+	case isCancelled(c.cancelled):
 		code, cause = sip.StatusRequestTerminated, CauseCancelled
 	default:
 		c.r.send(c.tx, c.r.response(c.invite, code, reason, nil))
 	}
 	c.mu.Lock()
-	c.status = code
+	if !answered {
+		c.status = code
+	}
 	c.state = stateEnding
 	c.mu.Unlock()
 	c.finish(cause)
+}
+
+func isCancelled(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // callerID is the E.164 number an internal caller presents, or "".

@@ -56,6 +56,10 @@ type Config struct {
 	FailureLimit  int
 	FailureWindow time.Duration
 	BlockFor      time.Duration
+	// SteerTimeout bounds each wait for an integration's steering
+	// answer (newCall, a Gather's digits) and each prompt's download:
+	// the call then goes on as routed. Default 3 s.
+	SteerTimeout time.Duration
 	// Clock is the time source of nonces, limits and call records.
 	// Default time.Now.
 	Clock func() time.Time
@@ -91,6 +95,7 @@ const (
 	DefaultFailureLimit  = 10
 	DefaultFailureWindow = 5 * time.Minute
 	DefaultBlockFor      = 5 * time.Minute
+	DefaultSteerTimeout  = 3 * time.Second
 )
 
 func (c *Config) setDefaults() {
@@ -120,6 +125,7 @@ func (c *Config) setDefaults() {
 	setDuration(&c.NonceLifetime, DefaultNonceLifetime)
 	setDuration(&c.FailureWindow, DefaultFailureWindow)
 	setDuration(&c.BlockFor, DefaultBlockFor)
+	setDuration(&c.SteerTimeout, DefaultSteerTimeout)
 	if c.FailureLimit == 0 {
 		c.FailureLimit = DefaultFailureLimit
 	}

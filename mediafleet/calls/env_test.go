@@ -106,6 +106,7 @@ type options struct {
 	config func(*Config) // changes the router's config
 	media  func(*media.Config)
 	trunk  *trunkBehavior // starts a trunk that behaves so
+	steer  Steerer        // asked about each new call
 }
 
 // env is a fleet node on loopback: a directory loaded from a real
@@ -170,7 +171,7 @@ func newEnv(t testing.TB, o options) *env {
 		Routes: routes, Stray: func(res *sip.Response) { e.router.Stray(res) }}, log); err != nil {
 		t.Fatal(err)
 	}
-	if e.router, err = New(cfg, Deps{Directory: e.dir, Bindings: e.reg, Media: Relay(e.relay), Store: e.db, Events: pub, Node: e.node}, log); err != nil {
+	if e.router, err = New(cfg, Deps{Directory: e.dir, Bindings: e.reg, Media: Relay(e.relay), Store: e.db, Events: pub, Node: e.node, Steer: o.steer}, log); err != nil {
 		t.Fatal(err)
 	}
 	e.start(pub)

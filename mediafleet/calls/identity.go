@@ -22,6 +22,21 @@ func (c *call) presentation(t target) (from *sip.FromHeader, privacy bool) {
 	if !c.caller.trunk {
 		number = c.callerID()
 	}
+	c.mu.Lock()
+	present := c.present
+	c.mu.Unlock()
+	if present.number != "" {
+		number = present.number
+	}
+	if present.anonymous {
+		from.DisplayName = "Anonymous"
+		host := c.r.cfg.Realm
+		if t.trunk() {
+			host = "anonymous.invalid"
+		}
+		from.Address = sip.Uri{Scheme: "sip", User: anonymous, Host: host}
+		return from, true
+	}
 	if t.trunk() {
 		if number == "" {
 			from.DisplayName = "Anonymous"

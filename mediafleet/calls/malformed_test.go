@@ -152,6 +152,8 @@ func (s *fakeSession) Local(side Side) netip.AddrPort {
 }
 func (s *fakeSession) SetRemote(Side, netip.AddrPort) error { return nil }
 func (s *fakeSession) SetHold(Side, bool)                   {}
+func (s *fakeSession) Send(Side, []byte) bool               { return false }
+func (s *fakeSession) WatchEvents(Side, uint8, func(uint8)) {}
 func (s *fakeSession) Done() <-chan struct{}                { return s.done }
 func (s *fakeSession) TimedOut() bool                       { return false }
 func (s *fakeSession) Stats() MediaStats                    { return MediaStats{} }

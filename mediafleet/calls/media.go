@@ -44,6 +44,13 @@ type MediaSession interface {
 	SetRemote(side Side, addr netip.AddrPort) error
 	// SetHold stops (true) or resumes RTP toward side's phone.
 	SetHold(side Side, on bool)
+	// Send sends one RTP packet to side's phone from the relay (a
+	// prompt); false when the phone's address is not usable yet.
+	Send(side Side, pkt []byte) bool
+	// WatchEvents reports the RFC 4733 telephone events side's phone
+	// sends with payload type pt, once each, to fn (nil stops). fn runs
+	// on the relay's packet path and must not block.
+	WatchEvents(side Side, pt uint8, fn func(code uint8))
 	// Done is closed when the session ended, by Close or on its own.
 	Done() <-chan struct{}
 	// TimedOut reports whether the session ended because neither phone
@@ -87,9 +94,19 @@ func (s session) SetRemote(side Side, addr netip.AddrPort) error {
 	return s.s.Leg(mediaSide(side)).SetRemote(addr)
 }
 func (s session) SetHold(side Side, on bool) { s.s.Leg(mediaSide(side)).SetHold(on) }
-func (s session) Done() <-chan struct{}      { return s.s.Done() }
-func (s session) TimedOut() bool             { return errors.Is(s.s.Err(), media.ErrTimeout) }
-func (s session) Close() error               { return s.s.Close() }
+func (s session) Send(side Side, pkt []byte) bool {
+	return s.s.Leg(mediaSide(side)).Send(pkt)
+}
+func (s session) WatchEvents(side Side, pt uint8, fn func(code uint8)) {
+	if fn == nil {
+		s.s.Leg(mediaSide(side)).WatchEvents(pt, nil)
+		return
+	}
+	s.s.Leg(mediaSide(side)).WatchEvents(pt, media.EventFunc(fn))
+}
+func (s session) Done() <-chan struct{} { return s.s.Done() }
+func (s session) TimedOut() bool        { return errors.Is(s.s.Err(), media.ErrTimeout) }
+func (s session) Close() error          { return s.s.Close() }
 
 func (s session) Stats() MediaStats {
 	st := s.s.Stats()

@@ -70,18 +70,26 @@ func (c *call) record(cause string, stats MediaStats) {
 // one goroutine at a time, in order: newCall and answer by the INVITE
 // handler, DTMF and hangup by the goroutine that ends the call.
 func (c *call) publish(typ events.Type, cause, digits string) {
+	c.publishEvent(c.event(typ, cause, digits))
+}
+
+// event describes the call as it is now.
+func (c *call) event(typ events.Type, cause, digits string) events.Event {
 	c.mu.Lock()
-	ev := events.Event{
+	defer c.mu.Unlock()
+	return events.Event{
 		ID: uuid.NewString(), Type: typ, Account: c.account, Time: c.r.cfg.Clock().UTC(),
 		Call: &events.Call{
 			ID: c.id, Direction: c.direction, From: c.from, To: c.to, Users: slices.Clone(c.users),
 			Answered: c.answeredBy, Cause: cause, Digits: digits,
 		},
 	}
-	c.mu.Unlock()
+}
+
+func (c *call) publishEvent(ev events.Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	if err := c.r.deps.Events.Publish(ctx, ev); err != nil {
-		c.r.log.Warn("call event not published", "call", c.id, "type", string(typ), "error", err.Error())
+		c.r.log.Warn("call event not published", "call", c.id, "type", string(ev.Type), "error", err.Error())
 	}
 }

@@ -60,6 +60,9 @@ type Deps struct {
 	Media     Media
 	Store     Writer
 	Events    events.Publisher
+	// Steer, when set, is asked how to handle each new call (the
+	// newCall webhook) and followed (steer.go).
+	Steer Steerer
 	// Node sends the requests the router originates, so that phones
 	// behind NAT and phones registered over TCP get them from the address
 	// and on the connection they registered to. Without it the router

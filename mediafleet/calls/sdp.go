@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,6 +40,9 @@ type sdpInfo struct {
 	Direction string
 	// Formats lists the payload types of the audio stream in order.
 	Formats []string
+	// Events is the payload type of telephone-event/8000 (RFC 4733) in
+	// the audio stream, "" when the phone did not name one.
+	Events string
 }
 
 // holds reports whether the side that wrote the description asks not to
@@ -88,6 +92,7 @@ func parseSDP(body []byte) (sdpInfo, error) {
 	if err != nil {
 		return info, err
 	}
+	info.Events = eventsType(media[i][1:], info.Formats)
 	if !addr.IsValid() || dir == "" {
 		saddr, sdir, err := connection(session)
 		if err != nil {
@@ -281,4 +286,63 @@ func dropped(attr string) bool {
 		}
 	}
 	return false
+}
+
+// eventsType finds the payload type a stream maps to telephone-event at
+// 8 kHz, among its formats.
+func eventsType(lines, formats []string) string {
+	for _, l := range lines {
+		v, ok := strings.CutPrefix(l, "a=rtpmap:")
+		if !ok {
+			continue
+		}
+		pt, enc, _ := strings.Cut(v, " ")
+		if strings.EqualFold(strings.TrimSpace(enc), "telephone-event/8000") && slices.Contains(formats, pt) {
+			return pt
+		}
+	}
+	return ""
+}
+
+// g711Codec is the first G.711 codec of an offer: "0" (PCMU) or "8"
+// (PCMA), the static payload types; "" when it has neither.
+func (s sdpInfo) g711Codec() string {
+	for _, f := range s.Formats {
+		if f == "0" || f == "8" {
+			return f
+		}
+	}
+	return ""
+}
+
+// ownSDP is the B2BUA's own session description, for a call it answers
+// itself (a prompt, collecting digits) and for the offer to the callee it
+// then rings: one audio stream at the relay's address with the codec
+// chosen from the caller's offer and, when the caller named one,
+// telephone-event under the caller's payload type. Both phones get the
+// same codec, so the relay carries the call without transcoding.
+func ownSDP(relay netip.AddrPort, codec, events string, session int64) []byte {
+	ipVer, ip := "IP4", relay.Addr().Unmap()
+	if ip.Is6() {
+		ipVer = "IP6"
+	}
+	var b strings.Builder
+	sid := strconv.FormatInt(session, 10)
+	b.WriteString("v=0\r\no=switchboard " + sid + " " + sid + " IN " + ipVer + " " + ip.String() + "\r\n")
+	b.WriteString("s=Switchboard\r\nc=IN " + ipVer + " " + ip.String() + "\r\nt=0 0\r\n")
+	b.WriteString("m=audio " + strconv.Itoa(int(relay.Port())) + " RTP/AVP " + codec)
+	if events != "" {
+		b.WriteString(" " + events)
+	}
+	b.WriteString("\r\n")
+	if codec == "8" {
+		b.WriteString("a=rtpmap:8 PCMA/8000\r\n")
+	} else {
+		b.WriteString("a=rtpmap:0 PCMU/8000\r\n")
+	}
+	if events != "" {
+		b.WriteString("a=rtpmap:" + events + " telephone-event/8000\r\na=fmtp:" + events + " 0-16\r\n")
+	}
+	b.WriteString("a=ptime:20\r\na=sendrecv\r\n")
+	return []byte(b.String())
 }

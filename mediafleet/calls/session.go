@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/mediafleet/media"
 )
 
 // reinviteLimit bounds the wait for the other phone's answer to a
@@ -38,17 +40,51 @@ func (c *call) answer(w *fork) {
 	if w.t.trunk() && w.t.device == "" {
 		c.answeredBy = w.t.external
 	}
+	own, preAnswered := c.own, c.preAnswered
 	c.mu.Unlock()
 	r.enterDialog(b.callID, legRef{c: c, side: Callee})
-	body := rewriteSDP(res.Body(), c.media.Local(Caller))
-	c.a.setSDP(body)
 	b.setSDP(rewriteSDP(c.body, c.media.Local(Callee)))
-	ok := r.response(c.invite, sip.StatusOK, "OK", body, &c.contact,
-		sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"))
-	r.send(c.tx, ok)
+	c.watchDTMF(res.Body())
+	var ok *sip.Response
+	if !preAnswered {
+		// A caller that had the B2BUA's own description in a 183 gets
+		// the same in the 200: the callee was offered its codec.
+		body := own
+		if body == nil {
+			body = rewriteSDP(res.Body(), c.media.Local(Caller))
+		}
+		c.a.setSDP(body)
+		ok = r.response(c.invite, sip.StatusOK, "OK", body, &c.contact,
+			sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"))
+		r.send(c.tx, ok)
+	}
 	c.publish(events.Answer, "", "")
 	r.active.Add(1) // the handler still counts, so Run's Wait cannot have returned
 	go c.run(ok)
+}
+
+// watchDTMF turns the RFC 4733 telephone events both phones send into
+// DTMF events of the call, when both named telephone-event: the caller
+// in its offer, the callee in its answer.
+func (c *call) watchDTMF(answer []byte) {
+	callee, err := parseSDP(answer)
+	if err != nil {
+		return
+	}
+	for side, pt := range map[Side]string{Caller: c.offer.Events, Callee: callee.Events} {
+		n, err := strconv.Atoi(pt)
+		if err != nil || n < 0 || n > 127 {
+			continue
+		}
+		c.media.WatchEvents(side, uint8(n), func(code uint8) {
+			if d := media.EventDigit(code); d != 0 {
+				select {
+				case c.dtmf <- string(d):
+				default:
+				}
+			}
+		})
+	}
 }
 
 // run keeps an answered call until it ends: it retransmits the 200 to a
@@ -65,12 +101,18 @@ func (c *call) wait(ok *sip.Response) string {
 	interval := sip.T1
 	t := time.NewTimer(interval)
 	defer t.Stop()
-	if strings.EqualFold(c.invite.Transport(), "udp") {
+	if ok != nil && strings.EqualFold(c.invite.Transport(), "udp") {
 		retransmit = t.C
 	}
 	noAck := time.NewTimer(c.r.cfg.AckTimeout)
 	defer noAck.Stop()
 	acked := c.acked
+	if ok == nil {
+		// The B2BUA answered the caller before (preAnswer), and confirm
+		// saw to its ACK; a caller that never sent one cancelled.
+		acked, retransmit = nil, nil
+		noAck.Stop()
+	}
 	for {
 		select {
 		case <-acked:
@@ -86,6 +128,10 @@ func (c *call) wait(ok *sip.Response) string {
 			return cause
 		case digits := <-c.dtmf:
 			c.publish(events.DTMF, "", digits)
+		case <-c.cancelled:
+			// Only a caller the B2BUA answered itself gets here: it left
+			// (or never acknowledged) just as the callee answered.
+			return CauseCallerHangup
 		case <-c.media.Done():
 			if c.media.TimedOut() {
 				return CauseMediaTimeout
@@ -137,6 +183,7 @@ func (c *call) finish(cause string) {
 		stats = c.media.Stats()
 	}
 	c.r.forget(c)
+	close(c.ended)
 	c.record(cause, stats)
 	c.publish(events.Hangup, cause, "")
 }
@@ -215,7 +262,12 @@ func (c *call) byeFrom(side Side) {
 	c.mu.Unlock()
 	switch {
 	case state == stateRinging && side == Caller:
-		c.r.send(c.tx, c.r.response(c.invite, sip.StatusRequestTerminated, "Request Terminated", nil))
+		c.mu.Lock()
+		answered := c.preAnswered
+		c.mu.Unlock()
+		if !answered {
+			c.r.send(c.tx, c.r.response(c.invite, sip.StatusRequestTerminated, "Request Terminated", nil))
+		}
 		c.cancel()
 	case state == stateAnswered:
 		cause := CauseCallerHangup
@@ -254,7 +306,7 @@ func (c *call) reinvite(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	r := c.r
 	c.mu.Lock()
 	switch {
-	case c.state != stateAnswered:
+	case c.state != stateAnswered || c.b == nil:
 		c.mu.Unlock()
 		r.respond(tx, req, sip.StatusRequestPending, "Request Pending", sip.NewHeader("Retry-After", "1"))
 		return
@@ -315,9 +367,25 @@ func (c *call) passReinvite(side Side, req *sip.Request) *sip.Response {
 func (c *call) info(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	r := c.r
 	c.mu.Lock()
-	answered := c.state == stateAnswered
+	answered, collecting := c.state == stateAnswered, c.preAnswered && c.state == stateRinging && side == Caller
 	c.mu.Unlock()
 	other := c.dialogOf(side.other())
+	if collecting {
+		// The B2BUA answered the caller to collect digits: it takes the
+		// INFO itself.
+		ct := ""
+		if h := req.ContentType(); h != nil {
+			ct = h.Value()
+		}
+		if d := dtmfDigits(ct, req.Body()); d != "" {
+			select {
+			case c.dtmf <- d:
+			default:
+			}
+		}
+		r.respond(tx, req, sip.StatusOK, "OK")
+		return
+	}
 	if !answered || other == nil {
 		r.respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
