@@ -306,4 +306,3 @@ func readRTP(t *testing.T, c *net.UDPConn, n int) []rtp.Packet {
 	}
 	return out
 }
-
