@@ -2,9 +2,12 @@
 // batches of change records into typed notifications (package shared/change)
 // and hands them, in order, to a sink that delivers them to the fleet.
 //
-// On AWS it is the Lambda function on the table's DynamoDB stream; in the
-// local stack the same handler is fed from the embedded store's change log,
-// in process. It does not decide what the fleet does with a notification.
+// On AWS it is the Lambda function on the table's DynamoDB stream, and its
+// sink is a Fanout: it pushes each batch to the sync endpoint of every live
+// fleet node the table lists. In the local stack the same handler is fed
+// from the embedded store's change log, in process, and its sink is the
+// fleet's directory. It does not decide what the fleet does with a
+// notification.
 package streamsync
 
 import (

@@ -5,59 +5,42 @@ import (
 	"fmt"
 
 	"github.com/switchboard/switchboard/mediafleet/calls"
-	"github.com/switchboard/switchboard/mediafleet/directory"
-	"github.com/switchboard/switchboard/mediafleet/media"
-	"github.com/switchboard/switchboard/mediafleet/registrar"
+	"github.com/switchboard/switchboard/mediafleet/fleet"
 )
 
-// The fleet's side of the local stack: the directory, loaded from a
-// snapshot of the table and then kept current by streamsync (it is
-// streamsync's sink), the registrar that answers REGISTER from it, and the
-// B2BUA that routes calls with their media anchored in the RTP relay.
+// The fleet's side of the local stack: one fleet node (mediafleet/fleet)
+// on the embedded table, whose directory is loaded from a snapshot of the
+// table and then kept current by streamsync (the directory is streamsync's
+// sink), and whose call events go to the in-process publisher the webhook
+// queue reads.
 
-// fleet builds the directory, the registrar and the relay. It
-// notes the change log's position before it reads the snapshot, so
-// following the log from there (follow) misses no change, whatever
-// happens while the snapshot is read.
-func (s *Stack) fleet(ctx context.Context) error {
-	s.dir = directory.New(s.log)
-	if err := s.loadDirectory(ctx); err != nil {
-		return err
-	}
+// openFleet builds the fleet and binds its sockets, then loads its
+// directory.
+func (s *Stack) openFleet(ctx context.Context) error {
 	var err error
-	if s.reg, err = registrar.New(registrar.Config{Realm: s.cfg.SIPDomain}, s.dir, s.db, s.log); err != nil {
+	s.fleet, err = fleet.New(ctx, fleet.Config{
+		Domain: s.cfg.SIPDomain,
+		SIPUDP: addrOrEmpty(s.cfg.SIPUDP), SIPTCP: addrOrEmpty(s.cfg.SIPTCP), STUN: addrOrEmpty(s.cfg.STUN),
+		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword},
+	}, s.db, s.events, s.log)
+	if err != nil {
 		return err
 	}
-	if s.relay, err = media.New(media.Config{}, s.log); err != nil {
-		return err
-	}
-	return nil
-}
-
-// callRouter builds the B2BUA once the node exists: its requests to phones
-// leave through the node's sockets, from the address the phones registered
-// to (NAT bindings and TCP connections stay usable). Call events go to the
-// in-process publisher the webhook queue reads.
-func (s *Stack) callRouter() error {
-	deps := calls.Deps{Directory: s.dir, Bindings: s.reg, Media: calls.Relay(s.relay), Store: s.db, Events: s.events}
-	if s.sip != nil {
-		deps.Node = s.sip
-	}
-	var err error
-	s.calls, err = calls.New(calls.Config{Realm: s.cfg.SIPDomain,
-		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword}}, deps, s.log)
-	return err
+	return s.loadDirectory(ctx)
 }
 
 // loadDirectory replaces the directory with a snapshot of the table and
 // sets the position to follow the change log from: at start, and again
-// when the log was trimmed past what this reader had read.
+// when the log was trimmed past what this reader had read. It notes the
+// change log's position before it reads the snapshot, so following the
+// log from there (follow) misses no change, whatever happens while the
+// snapshot is read.
 func (s *Stack) loadDirectory(ctx context.Context) error {
 	after, err := s.db.LastSequence()
 	if err != nil {
 		return fmt.Errorf("change log: %w", err)
 	}
-	if err := s.dir.Load(ctx, s.db); err != nil {
+	if err := s.fleet.Load(ctx); err != nil {
 		return err
 	}
 	s.after = after

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/emiago/sipgo/sip"
 	"golang.org/x/sync/errgroup"
 
 	callevents "github.com/switchboard/switchboard/events"
@@ -26,12 +25,7 @@ import (
 	"github.com/switchboard/switchboard/functions/users"
 	"github.com/switchboard/switchboard/functions/verification"
 	"github.com/switchboard/switchboard/functions/vouchers"
-	"github.com/switchboard/switchboard/mediafleet/calls"
-	"github.com/switchboard/switchboard/mediafleet/directory"
-	"github.com/switchboard/switchboard/mediafleet/media"
-	"github.com/switchboard/switchboard/mediafleet/node"
-	"github.com/switchboard/switchboard/mediafleet/registrar"
-	"github.com/switchboard/switchboard/mediafleet/stun"
+	"github.com/switchboard/switchboard/mediafleet/fleet"
 	"github.com/switchboard/switchboard/shared/account"
 	"github.com/switchboard/switchboard/shared/mail"
 	"github.com/switchboard/switchboard/shared/secret"
@@ -48,18 +42,15 @@ var httpFunctions = []api.Registrar{
 // the HTTP API, the fleet's SIP and STUN listeners, and streamsync feeding
 // the fleet from the table's change log.
 type Stack struct {
-	cfg   Config
-	log   *slog.Logger
-	db    *embedded.DB
-	http  *http.Server
-	ln    net.Listener
-	sip   *node.Node
-	stun  *stun.Server
+	cfg  Config
+	log  *slog.Logger
+	db   *embedded.DB
+	http *http.Server
+	ln   net.Listener
+	// fleet is the media fleet's node: directory, registrar, relay,
+	// B2BUA, SIP and STUN listeners.
+	fleet *fleet.Fleet
 	sync  *streamsync.Handler
-	dir   *directory.Directory
-	reg   *registrar.Registrar
-	relay *media.Relay
-	calls *calls.Router
 	// events carries the B2BUA's call events to the webhook queue, whose
 	// worker delivers them.
 	events    *callevents.Local
@@ -89,37 +80,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Stack, error) 
 func (s *Stack) bind(ctx context.Context) error {
 	s.events = callevents.NewLocal()
 	s.eventSub = s.events.Subscribe(256)
-	if err := s.fleet(ctx); err != nil {
+	if err := s.openFleet(ctx); err != nil {
 		return err
 	}
 	var err error
-	if s.cfg.SIPUDP != off || s.cfg.SIPTCP != off {
-		// The B2BUA sends through the node, so it is made after it; the
-		// node reaches it through closures, used only once serving starts.
-		routes := []node.Route{{Method: sip.REGISTER, Handle: s.reg.ServeSIP}}
-		for _, m := range calls.Methods {
-			routes = append(routes, node.Route{Method: m, Handle: func(req *sip.Request, tx sip.ServerTransaction) { s.calls.ServeSIP(req, tx) }})
-		}
-		s.sip, err = node.New(node.Config{UDPAddr: addrOrEmpty(s.cfg.SIPUDP), TCPAddr: addrOrEmpty(s.cfg.SIPTCP), Domain: s.cfg.SIPDomain,
-			Routes: routes, Stray: func(res *sip.Response) { s.calls.Stray(res) }}, s.log)
-		if err != nil {
-			return err
-		}
-		if err := s.sip.Listen(ctx); err != nil {
-			return err
-		}
-	}
-	if err := s.callRouter(); err != nil {
-		return err
-	}
-	if s.cfg.STUN != off {
-		if s.stun, err = stun.New(stun.Config{Addr: s.cfg.STUN}, s.log); err != nil {
-			return err
-		}
-		if err := s.stun.Listen(ctx); err != nil {
-			return err
-		}
-	}
 	var lc net.ListenConfig
 	if s.ln, err = lc.Listen(ctx, "tcp", s.cfg.HTTP); err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -135,7 +99,7 @@ func (s *Stack) bind(ctx context.Context) error {
 	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
 	mux.Handle("/", console.Handler()) // the web console; /v1/ and /healthz are more specific
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	s.sync, err = streamsync.New(s.dir, s.log)
+	s.sync, err = streamsync.New(s.fleet.Directory(), s.log)
 	return err
 }
 
@@ -150,15 +114,13 @@ func (s *Stack) accounts() (*account.Service, error) {
 	signups, logins := s.cfg.Limits()
 	cfg := account.Config{Realm: s.cfg.SIPDomain, ConsoleURL: "http://" + s.ln.Addr().String(),
 		Limits: account.Limits{SignupsPerHour: signups, LoginsPerClient: logins}}
-	if s.sip != nil {
-		if a := s.sip.UDPAddr(); a != nil {
-			cfg.Proxy = a.String()
-		} else if a := s.sip.TCPAddr(); a != nil {
-			cfg.Proxy = a.String()
-		}
+	if a := s.fleet.SIPUDPAddr(); a != nil {
+		cfg.Proxy = a.String()
+	} else if a := s.fleet.SIPTCPAddr(); a != nil {
+		cfg.Proxy = a.String()
 	}
-	if s.stun != nil {
-		cfg.STUN = s.stun.Addr().String()
+	if a := s.fleet.STUNAddr(); a != nil {
+		cfg.STUN = a.String()
 	}
 	return account.New(cfg, s.db, secret.Envelope{KEK: kf}, mail.Folder{Dir: s.cfg.Outbox()}, s.log)
 }
@@ -187,21 +149,10 @@ func (s *Stack) Run(ctx context.Context) error {
 		defer cancel()
 		return s.http.Shutdown(shut)
 	})
-	if s.sip != nil {
-		// The B2BUA ends its calls (BYE, CANCEL, records) before the node
-		// and the relay stop carrying their messages and media.
-		sipCtx, stopSIP := context.WithCancel(context.WithoutCancel(ctx))
-		g.Go(func() error { defer stopSIP(); defer s.events.Close(); return s.calls.Run(ctx) })
-		g.Go(func() error { return s.sip.Serve(sipCtx) })
-		g.Go(func() error { return s.relay.Run(sipCtx) })
-		g.Go(func() error { return s.reg.Run(ctx, s.sip) })
-	}
-	if s.stun != nil {
-		g.Go(func() error { return s.stun.Serve(ctx) })
-	}
-	if s.sip == nil {
-		g.Go(func() error { <-ctx.Done(); s.events.Close(); return nil })
-	}
+	// The fleet's B2BUA ends its calls (BYE, CANCEL, records) before its
+	// SIP node and relay stop carrying their messages and media; once the
+	// fleet has stopped, no call event follows, and the feed ends.
+	g.Go(func() error { defer s.events.Close(); return s.fleet.Run(ctx) })
 	// Call events are queued until the B2BUA has stopped publishing
 	// (events.Close ends the feed), and delivered until ctx ends; what is
 	// queued then is delivered after the next start.
@@ -243,16 +194,14 @@ func (s *Stack) follow(ctx context.Context) error {
 
 func (s *Stack) readyAttrs() []any {
 	attrs := []any{"http", s.ln.Addr().String()}
-	if s.sip != nil {
-		if a := s.sip.UDPAddr(); a != nil {
-			attrs = append(attrs, "sip_udp", a.String())
-		}
-		if a := s.sip.TCPAddr(); a != nil {
-			attrs = append(attrs, "sip_tcp", a.String())
-		}
+	if a := s.fleet.SIPUDPAddr(); a != nil {
+		attrs = append(attrs, "sip_udp", a.String())
 	}
-	if s.stun != nil {
-		attrs = append(attrs, "stun", s.stun.Addr().String())
+	if a := s.fleet.SIPTCPAddr(); a != nil {
+		attrs = append(attrs, "sip_tcp", a.String())
+	}
+	if a := s.fleet.STUNAddr(); a != nil {
+		attrs = append(attrs, "stun", a.String())
 	}
 	return append(attrs, "sip_domain", s.cfg.SIPDomain, "db", s.db.Path())
 }
@@ -263,14 +212,8 @@ func (s *Stack) close() {
 	if s.ln != nil {
 		_ = s.ln.Close()
 	}
-	if s.sip != nil {
-		_ = s.sip.Close()
-	}
-	if s.calls != nil {
-		_ = s.calls.Close()
-	}
-	if s.stun != nil {
-		_ = s.stun.Close()
+	if s.fleet != nil {
+		s.fleet.Close()
 	}
 	if s.db != nil {
 		if err := s.db.Close(); err != nil {

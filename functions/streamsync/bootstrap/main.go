@@ -1,34 +1,30 @@
 // Command bootstrap is the streamsync function on AWS Lambda
-// (provided.al2023), the event source of the table's DynamoDB stream.
+// (provided.al2023), the event source of the table's DynamoDB stream. It
+// runs in the fleet's VPC and pushes every batch to every live fleet node
+// listed in the table named by SWITCHBOARD_TABLE (see functions/awsenv).
 package main
 
 import (
 	"context"
-	"log/slog"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/switchboard/switchboard/functions/awsenv"
 	"github.com/switchboard/switchboard/functions/streamsync"
-	"github.com/switchboard/switchboard/shared/change"
 )
-
-// logSink records what would be delivered. Delivery to the fleet's nodes
-// arrives with the fleet's AWS shape, which decides how notifications
-// reach every live node.
-type logSink struct{ log *slog.Logger }
-
-func (s logSink) Apply(_ context.Context, batch []change.Notification) error {
-	s.log.Info("fleet notifications", "count", len(batch), "last_seq", batch[len(batch)-1].Sequence)
-	return nil
-}
 
 func main() {
 	env := awsenv.Must(context.Background())
-	h, err := streamsync.New(logSink{log: env.Logger}, env.Logger)
+	sink, err := streamsync.NewFanout(env.Store, streamsync.FanoutConfig{}, env.Logger)
 	if err != nil {
 		env.Logger.Error("streamsync", "err", err)
-		return
+		os.Exit(1)
+	}
+	h, err := streamsync.New(sink, env.Logger)
+	if err != nil {
+		env.Logger.Error("streamsync", "err", err)
+		os.Exit(1)
 	}
 	lambda.Start(h.Handle)
 }

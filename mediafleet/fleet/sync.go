@@ -1,0 +1,95 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/switchboard/switchboard/mediafleet/directory"
+	"github.com/switchboard/switchboard/shared/change"
+)
+
+// maxPending bounds the notifications a Sync holds while it loads a
+// snapshot. Beyond it they are dropped and the snapshot is read once more:
+// what they carried was in the table before they were pushed, so the next
+// snapshot holds it.
+const maxPending = 100_000
+
+// Sync keeps a directory current from pushed change notifications and
+// reloads it from snapshots without losing the pushes that arrive while a
+// snapshot is read: those are held and applied, in order, after it.
+// Applying a notification the snapshot already holds changes nothing (the
+// directory compares versions), so nothing is lost or applied twice to
+// harm.
+//
+// A new Sync holds every push until its first Reload: a node lists itself
+// for pushes before it reads its first snapshot.
+type Sync struct {
+	dir *directory.Directory
+	st  directory.Reader
+	log *slog.Logger
+
+	reload sync.Mutex // one Reload at a time
+
+	mu       sync.Mutex
+	loading  bool
+	pending  []change.Notification
+	overflow bool // pushes were dropped during this load
+}
+
+// NewSync returns a Sync of dir that reads its snapshots from st.
+func NewSync(dir *directory.Directory, st directory.Reader, logger *slog.Logger) *Sync {
+	return &Sync{dir: dir, st: st, log: logger.With("component", "sync"), loading: true}
+}
+
+// Apply applies a pushed batch, or holds it while a snapshot is read. It
+// implements streamsync's sink and never fails.
+func (s *Sync) Apply(ctx context.Context, batch []change.Notification) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loading {
+		return s.dir.Apply(ctx, batch)
+	}
+	if s.overflow || len(s.pending)+len(batch) > maxPending {
+		s.overflow, s.pending = true, nil
+		return nil
+	}
+	s.pending = append(s.pending, batch...)
+	return nil
+}
+
+// Reload replaces the directory with a snapshot of the table, then applies
+// the pushes held meanwhile. When the snapshot cannot be read, the
+// directory keeps its view, the held pushes are applied to it, and the
+// error is returned: the caller tries again later.
+func (s *Sync) Reload(ctx context.Context) error {
+	s.reload.Lock()
+	defer s.reload.Unlock()
+	for {
+		s.mu.Lock()
+		s.loading = true
+		s.mu.Unlock()
+
+		err := s.dir.Load(ctx, s.st)
+
+		s.mu.Lock()
+		if err == nil && s.overflow {
+			s.log.Warn("too many pushes during the snapshot; reading it again", "held", maxPending)
+			s.overflow, s.pending = false, nil
+			s.mu.Unlock()
+			continue
+		}
+		held := len(s.pending)
+		if len(s.pending) > 0 {
+			_ = s.dir.Apply(ctx, s.pending)
+		}
+		s.pending, s.loading, s.overflow = nil, false, false
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("fleet: reload directory: %w", err)
+		}
+		s.log.Info("directory reloaded", "held_pushes", held)
+		return nil
+	}
+}
