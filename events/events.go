@@ -42,6 +42,11 @@ type Call struct {
 	Answered  string   `json:"answeringNumber,omitempty"`
 	Cause     string   `json:"cause,omitempty"` // for hangup
 	Digits    string   `json:"dtmf,omitempty"`  // for dtmf
+	// OrigID is, for a leg a forwarding rule started, the id of the call
+	// it was forwarded from (which ended with cause forwarded); Diversion
+	// is the number or extension that call was for.
+	OrigID    string `json:"origCallId,omitempty"`
+	Diversion string `json:"diversion,omitempty"`
 }
 
 // Publisher is the port events are published through.

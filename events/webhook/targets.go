@@ -177,6 +177,12 @@ func message(ev events.Event, dir account.Directory, sub *callSub) Message {
 	c := ev.Call
 	m := Message{Event: string(ev.Type), EventID: ev.ID, CallID: c.ID, OrigCallID: c.ID, XCID: c.ID,
 		Direction: c.Direction, From: digits(c.From), To: digits(c.To), DTMF: c.Digits}
+	if c.OrigID != "" {
+		m.OrigCallID, m.XCID = c.OrigID, c.OrigID
+	}
+	if c.Diversion != "" {
+		m.Diversion = digits(c.Diversion)
+	}
 	user := func(short string) User {
 		return User{Name: dir.Users[short], ID: short, FullID: ev.Account + short}
 	}

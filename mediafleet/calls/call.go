@@ -78,11 +78,15 @@ type call struct {
 	// collected): then early is set once a 183 carried it, preAnswered
 	// once a 200 did, and codec is the G.711 payload type it chose.
 	newCallEvent events.Event
-	present      presentAs
-	own          []byte
-	codec        string
-	early        bool
-	preAnswered  bool
+	// leg is the call id events name (c.id until a forwarding rule
+	// starts a new leg, see divert); origLeg the first leg's, diversion
+	// what the first leg was for.
+	leg, origLeg, diversion string
+	present                 presentAs
+	own                     []byte
+	codec                   string
+	early                   bool
+	preAnswered             bool
 }
 
 // newCall makes the call and enters its dialog in the router's table; ok
@@ -109,6 +113,7 @@ func (r *Router) newCall(req *sip.Request, tx sip.ServerTransaction, from caller
 			c.addUser(from.user.Account + from.user.ID)
 		}
 	}
+	c.leg = c.id
 	c.from = c.presentedFrom()
 	c.to = dest.label(d)
 	c.contact = r.contactFor(req, tx)

@@ -41,6 +41,9 @@ func (c *call) record(cause string, stats MediaStats) {
 		AnsweredBy: c.answeredBy, Start: c.start.UTC(), End: c.r.cfg.Clock().UTC(),
 		Status: c.status, Cause: cause, Media: stats,
 	}
+	if c.diversion != "" {
+		rec.To = c.diversion // the record is of the call as dialled
+	}
 	if !c.answered.IsZero() {
 		t := c.answered.UTC()
 		rec.Answer = &t
@@ -80,8 +83,8 @@ func (c *call) event(typ events.Type, cause, digits string) events.Event {
 	return events.Event{
 		ID: uuid.NewString(), Type: typ, Account: c.account, Time: c.r.cfg.Clock().UTC(),
 		Call: &events.Call{
-			ID: c.id, Direction: c.direction, From: c.from, To: c.to, Users: slices.Clone(c.users),
-			Answered: c.answeredBy, Cause: cause, Digits: digits,
+			ID: c.leg, Direction: c.direction, From: c.from, To: c.to, Users: slices.Clone(c.users),
+			Answered: c.answeredBy, Cause: cause, Digits: digits, OrigID: c.origLeg, Diversion: c.diversion,
 		},
 	}
 }

@@ -1,9 +1,13 @@
 package calls
 
 import (
+	"context"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
+
+	"github.com/switchboard/switchboard/events"
 
 	"github.com/switchboard/switchboard/shared/model"
 )
@@ -22,6 +26,7 @@ const (
 	CauseNoAck        = "noAck"        // the caller never acknowledged the answer
 	CauseShutdown     = "shutdown"     // the node stopped
 	CauseFailed       = "failed"       // anything else
+	CauseForwarded    = "forwarded"    // a leg a forwarding rule ended (events only)
 )
 
 // maxForwardHops bounds chains of forwarding rules, which may loop.
@@ -125,7 +130,41 @@ func (c *call) forward(dest destination, f *model.Forward, depth int) outcome {
 		return outUnavailable
 	}
 	c.r.log.Debug("call forwarded", "call", c.id, "when", f.When, "hops", depth+1)
+	c.divert(next, f.Target)
 	return c.ring(next, depth+1)
+}
+
+// divert starts a new leg of the call for a forwarding rule, as
+// integrations expect: the leg so far ends with a hangup event of cause
+// forwarded, and the call goes on under a new call id whose events name
+// the first leg's id (origCallId) and the number first dialled
+// (diversion). The new leg's newCall is posted to the integration too,
+// so that it may subscribe to the leg's answer and hangup; a verb in its
+// answer is not followed (the forwarding rule decided where the call
+// goes).
+func (c *call) divert(next destination, target string) {
+	c.publish(events.Hangup, CauseForwarded, "")
+	c.mu.Lock()
+	if c.origLeg == "" {
+		c.origLeg, c.diversion = c.leg, c.to
+	}
+	c.leg = uuid.NewString()
+	c.to = next.label(target)
+	c.users = nil
+	if !c.caller.trunk && c.caller.user != nil {
+		c.users = append(c.users, c.caller.user.Account+c.caller.user.ID)
+	}
+	c.mu.Unlock()
+	c.reach(next)
+	ev := c.event(events.NewCall, "", "")
+	c.publishEvent(ev)
+	if s := c.r.deps.Steer; s != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), c.r.cfg.SteerTimeout)
+		if _, err := s.NewCall(ctx, ev); err != nil {
+			c.r.log.Info("newCall webhook of a forwarded leg failed", "call", c.id, "error", err.Error())
+		}
+		cancel()
+	}
 }
 
 // fork rings every target at once and waits for the first answer, for

@@ -161,10 +161,27 @@ func TestForwardNoAnswer(t *testing.T) {
 	w1.next("answered")
 	_ = s.Bye(ctx)
 	w1.next("bye")
-	e.callEvents()
+	// The first leg ends with cause forwarded; the second has a call id
+	// of its own and names the first and the number first dialled.
+	first := e.callEvents()
+	if !slices.Equal(types(first), []events.Type{events.NewCall, events.Hangup}) || first[1].Call.Cause != CauseForwarded {
+		t.Fatalf("first leg: %v, cause %q", types(first), first[1].Call.Cause)
+	}
+	second := e.callEvents()
+	if !slices.Equal(types(second), []events.Type{events.NewCall, events.Answer, events.Hangup}) {
+		t.Fatalf("second leg: %v", types(second))
+	}
+	leg, orig := second[0].Call, first[0].Call
+	if leg.ID == orig.ID || leg.OrigID != orig.ID || leg.Diversion != "12" || leg.To != "11" ||
+		!slices.Equal(leg.Users, []string{testAccount + "w0", testAccount + "w1"}) {
+		t.Errorf("second leg %+v, first %+v", leg, orig)
+	}
+	if h := second[2].Call; h.ID != leg.ID || h.OrigID != orig.ID || h.Cause != CauseCallerHangup {
+		t.Errorf("second leg's hangup %+v", h)
+	}
 	e.settle()
-	if r := e.records()[0]; r.AnsweredBy != device(1) {
-		t.Errorf("answered by %q, want %s", r.AnsweredBy, device(1))
+	if r := e.records()[0]; r.AnsweredBy != device(1) || r.To != "12" {
+		t.Errorf("record answered by %q, to %q; want %s, 12", r.AnsweredBy, r.To, device(1))
 	}
 }
 
