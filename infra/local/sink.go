@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	callevents "github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/events/webhook"
 	"github.com/switchboard/switchboard/mediafleet/calls"
 	"github.com/switchboard/switchboard/mediafleet/fleet"
 )
@@ -22,6 +24,7 @@ func (s *Stack) openFleet(ctx context.Context) error {
 		Domain: s.cfg.SIPDomain,
 		SIPUDP: addrOrEmpty(s.cfg.SIPUDP), SIPTCP: addrOrEmpty(s.cfg.SIPTCP), STUN: addrOrEmpty(s.cfg.STUN),
 		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword},
+		Calls: func(_ *calls.Config, d *calls.Deps) { d.Steer = hookSteer{s} },
 	}, s.db, s.events, s.log)
 	if err != nil {
 		return err
@@ -45,4 +48,21 @@ func (s *Stack) loadDirectory(ctx context.Context) error {
 	}
 	s.after = after
 	return nil
+}
+
+// hookSteer lets the B2BUA ask the account's integration about each new
+// call through the webhook deliverer, which is built after the fleet
+// (it needs the account domain) but before anything is served.
+type hookSteer struct{ s *Stack }
+
+func (h hookSteer) NewCall(ctx context.Context, ev callevents.Event) (*webhook.Response, error) {
+	return h.s.hooks.NewCall(ctx, ev)
+}
+
+func (h hookSteer) Gathered(ctx context.Context, ev callevents.Event, onData string) (*webhook.Response, error) {
+	return h.s.hooks.Gathered(ctx, ev, onData)
+}
+
+func (h hookSteer) Audio(ctx context.Context, url string) ([]int16, error) {
+	return h.s.hooks.Audio(ctx, url)
 }
