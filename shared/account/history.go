@@ -59,6 +59,19 @@ type HistoryEntry struct {
 	Starred    bool       `json:"starred"`
 	Archived   bool       `json:"archived"`
 	Note       string     `json:"note,omitempty"`
+	// Media is what the relay carried of an answered call: the quality
+	// view of a call for support and the admin.
+	Media *HistoryMedia `json:"media,omitempty"`
+}
+
+// HistoryMedia counts the RTP packets of a call at the relay.
+type HistoryMedia struct {
+	CallerSent     uint64 `json:"callerSent" doc:"Packets the caller's phone sent to the relay"`
+	CallerReceived uint64 `json:"callerReceived" doc:"Packets the relay sent to the caller's phone"`
+	CalleeSent     uint64 `json:"calleeSent" doc:"Packets the answering phone sent to the relay"`
+	CalleeReceived uint64 `json:"calleeReceived" doc:"Packets the relay sent to the answering phone"`
+	CallerLost     uint64 `json:"callerLost" doc:"Packets of the caller's phone missing by sequence number"`
+	CalleeLost     uint64 `json:"calleeLost" doc:"Packets of the answering phone missing by sequence number"`
 }
 
 // HistoryUpdate changes the caller's flags of an entry; nil fields stay.
@@ -97,6 +110,10 @@ func entryOf(c model.Call, f histFlag) HistoryEntry {
 	if c.Answer != nil {
 		e.Status = "answered"
 		e.Duration = int(c.End.Sub(*c.Answer).Round(time.Second) / time.Second)
+	}
+	if m := c.Media; m != (model.CallMedia{}) {
+		e.Media = &HistoryMedia{CallerSent: m.CallerIn, CallerReceived: m.CallerOut, CalleeSent: m.CalleeIn,
+			CalleeReceived: m.CalleeOut, CallerLost: m.CallerLost, CalleeLost: m.CalleeLost}
 	}
 	return e
 }

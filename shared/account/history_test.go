@@ -184,3 +184,24 @@ func TestHistory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { wantKind(t, tc.err, tc.kind, tc.field) })
 	}
 }
+
+// An answered call's entry carries the relay's packet counts; a call
+// without media has none.
+func TestHistoryMedia(t *testing.T) {
+	e := newUsersEnv(t, "")
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	c := e.putCall(e.account, base, "m1", "internal", "10", "11", true, "w0")
+	c.Media = model.CallMedia{CallerIn: 500, CallerOut: 498, CalleeIn: 497, CalleeOut: 499, CallerLost: 1, CalleeLost: 2}
+	if err := e.db.Write(e.ctx, store.Put(mustMarshal(c))); err != nil {
+		t.Fatal(err)
+	}
+	e.putCall(e.account, base.Add(time.Minute), "m2", "internal", "10", "11", false, "w0")
+	got, _, err := e.svc.History(e.ctx, e.admin, HistoryFilter{}, "", 10)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("history: %v, %d entries", err, len(got))
+	}
+	want := HistoryMedia{CallerSent: 500, CallerReceived: 498, CalleeSent: 497, CalleeReceived: 499, CallerLost: 1, CalleeLost: 2}
+	if got[0].Media != nil || got[1].Media == nil || *got[1].Media != want {
+		t.Errorf("media %+v and %+v, want none and %+v", got[0].Media, got[1].Media, want)
+	}
+}
