@@ -284,6 +284,21 @@ func (c *call) provisional(p provisional, forks int) {
 	info, err := parseSDP(p.res.Body())
 	early := forks == 1 && err == nil && len(p.res.Body()) > 0
 	c.mu.Lock()
+	if c.own != nil {
+		// The caller has the B2BUA's own description already (a prompt,
+		// collected digits): a callee's early media reaches it through
+		// the relay, and an answered caller hears no 180.
+		sendRinging := !c.ringing && !c.preAnswered && !early
+		c.ringing = true
+		c.mu.Unlock()
+		if early {
+			c.anchor(Callee, info)
+		}
+		if sendRinging {
+			c.r.send(c.tx, c.r.response(c.invite, sip.StatusRinging, "Ringing", nil, &c.contact))
+		}
+		return
+	}
 	if c.ringing && !early {
 		c.mu.Unlock()
 		return
