@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/shared/config"
 )
@@ -34,6 +35,14 @@ type Config struct {
 	Trunk         string
 	TrunkUser     string
 	TrunkPassword string
+	// How long a call rings before the caller gets 480 (or a noAnswer
+	// forwarding rule applies).
+	NoAnswer string
+	// How long a webhook request, and the wait for a steering answer,
+	// may take before the call goes on as routed; the first retry delay
+	// of a queued event that failed (doubling from there).
+	WebhookTimeout string
+	WebhookRetry   string
 }
 
 // setting is one configuration entry.
@@ -57,6 +66,9 @@ func (c *Config) settings() []setting {
 		{"trunk", "SWITCHBOARD_TRUNK", "", "SIP trunk host:port for external numbers (empty: none)", &c.Trunk},
 		{"trunk-user", "SWITCHBOARD_TRUNK_USER", "", "user name for the trunk's digest challenges", &c.TrunkUser},
 		{"trunk-password", "SWITCHBOARD_TRUNK_PASSWORD", "", "password for the trunk's digest challenges", &c.TrunkPassword},
+		{"no-answer", "SWITCHBOARD_NO_ANSWER", "30s", "how long a call rings before it counts as not answered", &c.NoAnswer},
+		{"webhook-timeout", "SWITCHBOARD_WEBHOOK_TIMEOUT", "3s", "longest wait for a webhook's answer; a call then goes on as routed", &c.WebhookTimeout},
+		{"webhook-retry", "SWITCHBOARD_WEBHOOK_RETRY", "30s", "first retry delay of a failed webhook event (doubled per attempt, up to an hour)", &c.WebhookRetry},
 	}
 }
 
@@ -105,6 +117,11 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("-trunk %q: want host:port", c.Trunk))
 		}
 	}
+	for _, d := range []struct{ name, v string }{{"no-answer", c.NoAnswer}, {"webhook-timeout", c.WebhookTimeout}, {"webhook-retry", c.WebhookRetry}} {
+		if v, err := time.ParseDuration(d.v); err != nil || v <= 0 || v > time.Hour {
+			errs = append(errs, fmt.Errorf("-%s %q: want a duration such as 3s, at most 1h", d.name, d.v))
+		}
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("-data: empty"))
 	}
@@ -121,6 +138,14 @@ func (c Config) Limits() (signups, logins int) {
 	return signups, logins
 }
 
+// Durations are the timing settings as durations (validated by Load).
+func (c Config) Durations() (noAnswer, webhookTimeout, webhookRetry time.Duration) {
+	noAnswer, _ = time.ParseDuration(c.NoAnswer)
+	webhookTimeout, _ = time.ParseDuration(c.WebhookTimeout)
+	webhookRetry, _ = time.ParseDuration(c.WebhookRetry)
+	return noAnswer, webhookTimeout, webhookRetry
+}
+
 // Outbox is the folder the local stack's e-mails are written to.
 func (c Config) Outbox() string { return filepath.Join(c.Data, "outbox") }
 
@@ -133,5 +158,6 @@ func (c Config) LogAttrs() []any {
 	return []any{"data", c.Data, "http", c.HTTP, "sip_udp", c.SIPUDP, "sip_tcp", c.SIPTCP,
 		"stun", c.STUN, "sip_domain", c.SIPDomain, "log_format", c.LogFormat, "log_level", c.LogLevel,
 		"signup_limit", c.SignupLimit, "login_limit", c.LoginLimit, "trunk", c.Trunk, "trunk_user", c.TrunkUser,
-		"trunk_password_set", c.TrunkPassword != ""}
+		"trunk_password_set", c.TrunkPassword != "", "no_answer", c.NoAnswer, "webhook_timeout", c.WebhookTimeout,
+		"webhook_retry", c.WebhookRetry}
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -26,6 +27,16 @@ func TestLoad(t *testing.T) {
 		{"bad limit", []string{"-login-limit", "0"}, nil, "-login-limit"},
 		{"bad domain", []string{"-sip-domain", "a b"}, nil, "-sip-domain"},
 		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
+		{"timings", []string{"-no-answer", "5s", "-webhook-timeout", "500ms", "-webhook-retry", "1s"}, func(c Config) bool {
+			n, w, r := c.Durations()
+			return n == 5*time.Second && w == 500*time.Millisecond && r == time.Second
+		}, ""},
+		{"default timings", nil, func(c Config) bool {
+			n, w, r := c.Durations()
+			return n == 30*time.Second && w == 3*time.Second && r == 30*time.Second
+		}, ""},
+		{"bad duration", []string{"-webhook-timeout", "3"}, nil, "-webhook-timeout"},
+		{"negative duration", []string{"-no-answer", "-1s"}, nil, "-no-answer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

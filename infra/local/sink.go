@@ -24,7 +24,10 @@ func (s *Stack) openFleet(ctx context.Context) error {
 		Domain: s.cfg.SIPDomain,
 		SIPUDP: addrOrEmpty(s.cfg.SIPUDP), SIPTCP: addrOrEmpty(s.cfg.SIPTCP), STUN: addrOrEmpty(s.cfg.STUN),
 		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword},
-		Calls: func(_ *calls.Config, d *calls.Deps) { d.Steer = hookSteer{s} },
+		Calls: func(c *calls.Config, d *calls.Deps) {
+			c.NoAnswer, c.SteerTimeout, _ = s.cfg.Durations()
+			d.Steer = hookSteer{s}
+		},
 	}, s.db, s.events, s.log)
 	if err != nil {
 		return err

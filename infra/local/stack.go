@@ -92,7 +92,8 @@ func (s *Stack) bind(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.hooks, err = webhook.New(webhook.Config{}, s.db, accounts.Sealer(), s.log); err != nil {
+	_, hookTimeout, _ := s.cfg.Durations()
+	if s.hooks, err = webhook.New(webhook.Config{Timeout: hookTimeout}, s.db, accounts.Sealer(), s.log); err != nil {
 		return err
 	}
 	s.hookQueue = webhook.NewQueue(s.db, nil, 0)
@@ -158,7 +159,10 @@ func (s *Stack) Run(ctx context.Context) error {
 	// queued then is delivered after the next start.
 	g.Go(func() error { return s.hookQueue.Feed(context.WithoutCancel(ctx), s.eventSub, s.hooks) })
 	g.Go(func() error {
-		w := webhook.Worker{Queue: s.hookQueue, Send: s.hooks, Retry: webhook.DefaultRetry, Log: s.log}
+		_, _, base := s.cfg.Durations()
+		retry := webhook.DefaultRetry
+		retry.Base = base
+		w := webhook.Worker{Queue: s.hookQueue, Send: s.hooks, Retry: retry, Log: s.log}
 		return w.Run(ctx)
 	})
 	g.Go(func() error { return s.follow(ctx) })
