@@ -42,3 +42,25 @@ func buildFunction(ctx context.Context, root, dir, name string) error {
 	}
 	return nil
 }
+
+// The fleet's node program: its main package in the module, and where
+// StackProps.CodeDir holds its linux/arm64 build.
+const (
+	fleetPackage = "./mediafleet/fleetd"
+	fleetCodeDir = "fleetd"
+	fleetBinary  = "switchboard-fleet"
+)
+
+// buildFleet builds the fleet's node program for the Graviton instances
+// into dir/fleetd/switchboard-fleet: static, so it needs nothing from the
+// instance's image, and stripped like the functions.
+func buildFleet(ctx context.Context, root, dir string) error {
+	out := filepath.Join(dir, fleetCodeDir, fleetBinary)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s", "-o", out, fleetPackage)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build fleet %s: %w\n%s", fleetPackage, err, msg)
+	}
+	return nil
+}

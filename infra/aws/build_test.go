@@ -50,6 +50,45 @@ func TestBuildFunctions(t *testing.T) {
 	})
 }
 
+// TestBuildFleet cross-compiles a tiny module laid out like the fleet's
+// node program into the place StackProps.CodeDir expects it, and checks a
+// module without the program fails naming its package.
+func TestBuildFleet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles with the go tool")
+	}
+	t.Setenv("GOWORK", "off")
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/fleet\n\ngo 1.22\n")
+	writeFile(t, filepath.Join(root, "mediafleet", "fleetd", "main.go"), "package main\n\nfunc main() {}\n")
+
+	t.Run("builds", func(t *testing.T) {
+		out := t.TempDir()
+		if err := buildFleet(t.Context(), root, out); err != nil {
+			t.Fatal(err)
+		}
+		f, err := elf.Open(filepath.Join(out, fleetCodeDir, fleetBinary))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if f.Machine != elf.EM_AARCH64 {
+			t.Errorf("machine %v, want %v", f.Machine, elf.EM_AARCH64)
+		}
+		if f.Section(".interp") != nil {
+			t.Error("dynamically linked, want a static binary")
+		}
+	})
+	t.Run("missing program", func(t *testing.T) {
+		empty := t.TempDir()
+		writeFile(t, filepath.Join(empty, "go.mod"), "module example.com/empty\n\ngo 1.22\n")
+		err := buildFleet(t.Context(), empty, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "build fleet ./mediafleet/fleetd") {
+			t.Fatalf("error = %v, want one naming ./mediafleet/fleetd", err)
+		}
+	})
+}
+
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -41,6 +42,7 @@ type functionsConfig struct {
 	logRetention awslogs.RetentionDays
 	env          map[string]*string
 	httpEnv      map[string]*string // env plus the account domain's settings
+	net          network            // where streamsync runs, next to the fleet
 }
 
 // newFunctions defines one Lambda per function the gateway package lists,
@@ -51,9 +53,29 @@ func newFunctions(scope constructs.Construct, cfg functionsConfig) functions {
 		fns[f.Name] = newFunction(scope, f.Name, httpTimeoutSeconds, cfg, cfg.httpEnv)
 	}
 	for _, name := range gateway.Event {
-		fns[name] = newFunction(scope, name, eventTimeoutSeconds, cfg, cfg.env)
+		env := cfg.env
+		if name == streamFunction {
+			env = syncEnv(env)
+		}
+		fns[name] = newFunction(scope, name, eventTimeoutSeconds, cfg, env)
 	}
 	return fns
+}
+
+// envSyncTable names the table in streamsync, which finds the live fleet
+// nodes by their heartbeat items and marks a node that missed a push for
+// resync. It uses the fleet's name for the setting, as the nodes do.
+const envSyncTable = "SWITCHBOARD_TABLE"
+
+// syncEnv is streamsync's environment: the shared one plus the table under
+// the fleet's name for it.
+func syncEnv(env map[string]*string) map[string]*string {
+	out := make(map[string]*string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[envSyncTable] = env[envTableName]
+	return out
 }
 
 // newFunction defines one function and its log group. The log group is
@@ -66,7 +88,7 @@ func newFunction(scope constructs.Construct, name string, timeoutSeconds float64
 		// the stack would only leave orphaned groups behind.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	return awslambda.NewFunction(scope, jsii.String(name+"Function"), &awslambda.FunctionProps{
+	props := &awslambda.FunctionProps{
 		Description:  jsii.String(functionDescription(name)),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -79,7 +101,17 @@ func newFunction(scope constructs.Construct, name string, timeoutSeconds float64
 		// Lambda's own platform lines in the same shape.
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		LogGroup:      logs,
-	})
+	}
+	// streamsync pushes to the fleet nodes' private sync port, so it runs
+	// inside the VPC, in the isolated subnets: it reaches the nodes and
+	// DynamoDB's gateway endpoint and nothing else. The other functions
+	// need no VPC and stay out of it.
+	if name == streamFunction {
+		props.Vpc = cfg.net.vpc
+		props.VpcSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String(subnetSync)}
+		props.SecurityGroups = &[]awsec2.ISecurityGroup{cfg.net.syncSG}
+	}
+	return awslambda.NewFunction(scope, jsii.String(name+"Function"), props)
 }
 
 // functionDescription names the function in the console and lets tests

@@ -76,17 +76,23 @@ func (s synthesized) policyStatements(t *testing.T, name string) []statement {
 		if r.Type != "AWS::IAM::Policy" || !refersTo(r.Properties["Roles"], role[0].(string)) {
 			continue
 		}
-		raw, err := json.Marshal(r.Properties["PolicyDocument"].(map[string]any)["Statement"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stmts []statement
-		if err := json.Unmarshal(raw, &stmts); err != nil {
-			t.Fatalf("decode policy of %s: %v", name, err)
-		}
-		out = append(out, stmts...)
+		out = append(out, decodeStatements(t, r.Properties["PolicyDocument"])...)
 	}
 	return out
+}
+
+// decodeStatements returns the statements of a policy document.
+func decodeStatements(t *testing.T, doc any) []statement {
+	t.Helper()
+	raw, err := json.Marshal(doc.(map[string]any)["Statement"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stmts []statement
+	if err := json.Unmarshal(raw, &stmts); err != nil {
+		t.Fatalf("decode policy: %v", err)
+	}
+	return stmts
 }
 
 // allows reports whether an Allow statement grants action (matching IAM's

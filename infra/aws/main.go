@@ -19,9 +19,12 @@ import (
 // Context keys the app reads (`cdk synth -c key=value`, or cdk.json).
 const (
 	ctxStackName = "stackName" // CloudFormation stack name
-	ctxCodeDir   = "codeDir"   // prebuilt functions: DIR/<name>/bootstrap
+	ctxCodeDir   = "codeDir"   // prebuilt code: DIR/<function>/bootstrap, DIR/fleetd/switchboard-fleet
 	ctxMemoryMB  = "memoryMB"  // memory of every function
 	ctxSIPDomain = "sipDomain" // SIP domain and realm phones register to
+
+	ctxFleetInstanceType = "fleetInstanceType" // EC2 type of the fleet's nodes (arm64)
+	ctxFleetSize         = "fleetSize"         // number of fleet nodes and of their addresses
 )
 
 const defaultStackName = "Switchboard"
@@ -37,12 +40,15 @@ func main() {
 // environment the CLI sets.
 type config struct {
 	StackName string
-	CodeDir   string // empty: build the functions into Outdir/.build
+	CodeDir   string // empty: build the functions and the fleet into Outdir/.build
 	MemoryMB  int
 	SIPDomain string
 	Outdir    string
 	Account   string
 	Region    string
+
+	FleetInstanceType string // empty: DefaultFleetInstanceType
+	FleetSize         int    // zero: DefaultFleetSize
 }
 
 func run(ctx context.Context) error {
@@ -60,11 +66,14 @@ func run(ctx context.Context) error {
 		return err
 	}
 	slog.Info("synthesizing", "stack", cfg.StackName, "codeDir", cfg.CodeDir,
-		"memoryMB", cfg.MemoryMB, "outdir", cfg.Outdir, "account", cfg.Account, "region", cfg.Region)
+		"memoryMB", cfg.MemoryMB, "fleetInstanceType", cfg.FleetInstanceType, "fleetSize", cfg.FleetSize, "outdir", cfg.Outdir, "account", cfg.Account, "region", cfg.Region)
 
 	if cfg.CodeDir == "" {
 		cfg.CodeDir = filepath.Join(cfg.Outdir, ".build")
 		if err := buildFunctions(ctx, root, cfg.CodeDir, gateway.Names()); err != nil {
+			return err
+		}
+		if err := buildFleet(ctx, root, cfg.CodeDir); err != nil {
 			return err
 		}
 	}
@@ -73,6 +82,9 @@ func run(ctx context.Context) error {
 		CodeDir:    cfg.CodeDir,
 		MemoryMB:   cfg.MemoryMB,
 		SIPDomain:  cfg.SIPDomain,
+
+		FleetInstanceType: cfg.FleetInstanceType,
+		FleetSize:         cfg.FleetSize,
 	})
 	if err != nil {
 		return err
@@ -139,6 +151,17 @@ func readConfig(app awscdk.App) (config, error) {
 		cfg.MemoryMB = mb
 	}
 	cfg.SIPDomain = contextString(app, ctxSIPDomain)
+	cfg.FleetInstanceType = contextString(app, ctxFleetInstanceType)
+	if s := contextString(app, ctxFleetSize); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return config{}, fmt.Errorf("context %s: %w", ctxFleetSize, err)
+		}
+		if n < 1 {
+			return config{}, fmt.Errorf("context %s: %d nodes, want at least 1", ctxFleetSize, n)
+		}
+		cfg.FleetSize = n
+	}
 	if cfg.MemoryMB == 0 {
 		cfg.MemoryMB = DefaultMemoryMB
 	}

@@ -42,6 +42,22 @@ func TestNewStackRejects(t *testing.T) {
 		{"memory too large", func(t *testing.T) StackProps {
 			return StackProps{CodeDir: placeholderCode(t, names), MemoryMB: 20480}
 		}, "memory 20480 MB"},
+		{"missing fleet program", func(t *testing.T) StackProps {
+			dir := placeholderCode(t, names)
+			if err := os.Remove(filepath.Join(dir, fleetCodeDir, fleetBinary)); err != nil {
+				t.Fatal(err)
+			}
+			return StackProps{CodeDir: dir}
+		}, "code for the fleet (./mediafleet/fleetd)"},
+		{"x86 fleet instances", func(t *testing.T) StackProps {
+			return StackProps{CodeDir: placeholderCode(t, names), FleetInstanceType: "c7i.large"}
+		}, "c7i.large is not an arm64"},
+		{"malformed fleet instance type", func(t *testing.T) StackProps {
+			return StackProps{CodeDir: placeholderCode(t, names), FleetInstanceType: "c7g"}
+		}, "c7g is not an arm64"},
+		{"negative fleet size", func(t *testing.T) StackProps {
+			return StackProps{CodeDir: placeholderCode(t, names), FleetSize: -1}
+		}, "fleet size -1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +74,9 @@ func TestStackPropsDefaults(t *testing.T) {
 	if p.MemoryMB != DefaultMemoryMB || p.LogRetention != DefaultLogRetention {
 		t.Errorf("defaults = %d MB, %s; want %d MB, %s", p.MemoryMB, p.LogRetention, DefaultMemoryMB, DefaultLogRetention)
 	}
+	if p.FleetInstanceType != DefaultFleetInstanceType || p.FleetSize != DefaultFleetSize {
+		t.Errorf("fleet defaults = %d × %s, want %d × %s", p.FleetSize, p.FleetInstanceType, DefaultFleetSize, DefaultFleetInstanceType)
+	}
 	if err := p.validate(); err != nil {
 		t.Errorf("validate: %v", err)
 	}
@@ -65,6 +84,20 @@ func TestStackPropsDefaults(t *testing.T) {
 
 // TestCDKJSON checks that cdk.json runs this package and carries the
 // feature flags the tests synthesize with.
+// TestGravitonTypes checks which instance types the fleet accepts: the
+// node program is built for arm64 only.
+func TestGravitonTypes(t *testing.T) {
+	for typ, want := range map[string]bool{
+		"c7g.large": true, "c7gn.xlarge": true, "m6gd.2xlarge": true, "t4g.small": true,
+		"c8g.medium": true, "im4gn.large": true, "r7g.metal": true,
+		"c7i.large": false, "m5.large": false, "t3.micro": false, "c7g": false, "": false, "C7G.LARGE": false,
+	} {
+		if got := graviton.MatchString(typ); got != want {
+			t.Errorf("graviton(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}
+
 func TestCDKJSON(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "cdk.json"))
 	if err != nil {

@@ -35,8 +35,8 @@ const (
 
 // attachWebhookQueue defines the webhook queue and its dead-letter queue
 // and makes the queue the webhooks function's event source. The function
-// opens the accounts' signing secrets with key. The fleet, outside this
-// stack, publishes to the queue named in the outputs.
+// opens the accounts' signing secrets with key. The fleet's nodes publish
+// call events to the queue.
 func attachWebhookQueue(scope constructs.Construct, fns functions, key awskms.Key) (awssqs.Queue, error) {
 	fn, ok := fns[webhookFunction]
 	if !ok {

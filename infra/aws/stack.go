@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -43,6 +44,15 @@ type StackProps struct {
 	// SIPDomain is the SIP domain and digest realm phones register to;
 	// empty means DefaultSIPDomain.
 	SIPDomain string
+
+	// FleetInstanceType is the EC2 instance type of the fleet's nodes, an
+	// arm64 (Graviton) type since the node program is built for arm64;
+	// empty means DefaultFleetInstanceType.
+	FleetInstanceType string
+
+	// FleetSize is the number of fleet nodes, and of the Elastic IPs they
+	// serve on; zero means DefaultFleetSize.
+	FleetSize int
 }
 
 // withDefaults returns p with its zero-valued optional fields filled in.
@@ -56,6 +66,12 @@ func (p StackProps) withDefaults() StackProps {
 	if p.SIPDomain == "" {
 		p.SIPDomain = DefaultSIPDomain
 	}
+	if p.FleetInstanceType == "" {
+		p.FleetInstanceType = DefaultFleetInstanceType
+	}
+	if p.FleetSize == 0 {
+		p.FleetSize = DefaultFleetSize
+	}
 	return p
 }
 
@@ -65,18 +81,37 @@ func (p StackProps) validate() error {
 	if p.MemoryMB < 128 || p.MemoryMB > 10240 {
 		return fmt.Errorf("memory %d MB is outside Lambda's 128-10240 MB range", p.MemoryMB)
 	}
+	if p.FleetSize < 1 {
+		return fmt.Errorf("fleet size %d: want at least one node", p.FleetSize)
+	}
+	if !graviton.MatchString(p.FleetInstanceType) {
+		return fmt.Errorf("fleet instance type %s is not an arm64 (Graviton) type such as %s", p.FleetInstanceType, DefaultFleetInstanceType)
+	}
 	if p.CodeDir == "" {
 		return errors.New("no code folder given for the functions")
 	}
 	for _, name := range gateway.Names() {
-		path := filepath.Join(p.CodeDir, name, "bootstrap")
-		info, err := os.Stat(path)
-		if err != nil {
+		if err := regularFile(filepath.Join(p.CodeDir, name, "bootstrap")); err != nil {
 			return fmt.Errorf("code for function %s: %w", name, err)
 		}
-		if !info.Mode().IsRegular() {
-			return fmt.Errorf("code for function %s: %s is not a regular file", name, path)
-		}
+	}
+	if err := regularFile(filepath.Join(p.CodeDir, fleetCodeDir, fleetBinary)); err != nil {
+		return fmt.Errorf("code for the fleet (%s): %w", fleetPackage, err)
+	}
+	return nil
+}
+
+// graviton matches the arm64 instance types: the family's generation digit
+// is followed by a "g" (c7g, c7gn, m6gd, t4g, im4gn).
+var graviton = regexp.MustCompile(`^[a-z]+[0-9]+g[a-z-]*\.[a-z0-9]+$`)
+
+func regularFile(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
 	}
 	return nil
 }
@@ -93,7 +128,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	sprops := props.StackProps
 	sprops.Tags = stackTags(sprops.Tags)
 	if sprops.Description == nil {
-		sprops.Description = jsii.String("Switchboard cloud PBX: table, buckets, functions and HTTP API")
+		sprops.Description = jsii.String("Switchboard cloud PBX: table, buckets, functions, HTTP API and media fleet")
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sprops)
 
@@ -104,12 +139,14 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	buckets := newBuckets(stack)
 	key := newSecretsKey(stack)
 	env := functionEnv(table, buckets)
+	net := newNetwork(stack)
 	fns := newFunctions(stack, functionsConfig{
 		codeDir:      props.CodeDir,
 		memoryMB:     props.MemoryMB,
 		logRetention: props.LogRetention,
 		env:          env,
 		httpEnv:      accountEnv(env, key, props.SIPDomain),
+		net:          net,
 	})
 	grantSecrets(key, fns)
 	if err := grantAccess(table, buckets, fns); err != nil {
@@ -118,7 +155,19 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	if err := attachStream(table, fns); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
-	if _, err := attachWebhookQueue(stack, fns, key); err != nil {
+	queue, err := attachWebhookQueue(stack, fns, key)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", id, err)
+	}
+	if _, err := newFleet(stack, fleetConfig{
+		instanceType: props.FleetInstanceType,
+		size:         props.FleetSize,
+		sipDomain:    props.SIPDomain,
+		codeDir:      props.CodeDir,
+		net:          net,
+		table:        table,
+		queue:        queue,
+	}); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
 	api, err := newAPI(stack, fns)
@@ -133,7 +182,6 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		Description: jsii.String("Base URL of the HTTP API"),
 		Value:       api.Url(),
 	})
-	// The media fleet runs outside this stack and finds the table by name.
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Name of the Switchboard table"),
 		Value:       table.TableName(),

@@ -26,6 +26,8 @@ type synthesized struct {
 	// follow references between resources (route to integration to
 	// function), which the matchers cannot express.
 	resources map[string]resource
+	// parameters is the raw template's Parameters section.
+	parameters map[string]any
 }
 
 func TestStack(t *testing.T) {
@@ -39,6 +41,8 @@ func TestStack(t *testing.T) {
 	t.Run("outputs and tags", s.testOutputsAndTags)
 	t.Run("secrets", s.testSecrets)
 	t.Run("webhook queue", s.testWebhookQueue)
+	t.Run("network", s.testNetwork)
+	t.Run("fleet", s.testFleet)
 }
 
 // testSecrets checks the key that seals SIP passwords: rotated, retained,
@@ -94,18 +98,26 @@ func synthesize(t *testing.T) synthesized {
 	if err != nil {
 		t.Fatalf("NewStack: %v", err)
 	}
+	return fromStack(t, stack)
+}
+
+// fromStack synthesizes stack and decodes its template.
+func fromStack(t *testing.T, stack awscdk.Stack) synthesized {
+	t.Helper()
 	s := synthesized{stack: stack, template: assertions.Template_FromStack(stack, nil)}
 	raw, err := json.Marshal(s.template.ToJSON())
 	if err != nil {
 		t.Fatalf("encode template: %v", err)
 	}
 	var tmpl struct {
-		Resources map[string]resource `json:"Resources"`
+		Resources  map[string]resource `json:"Resources"`
+		Parameters map[string]any      `json:"Parameters"`
 	}
 	if err := json.Unmarshal(raw, &tmpl); err != nil {
 		t.Fatalf("decode template: %v", err)
 	}
 	s.resources = tmpl.Resources
+	s.parameters = tmpl.Parameters
 	return s
 }
 
@@ -127,11 +139,18 @@ func silenceNodeWarnings(t *testing.T) {
 	t.Cleanup(jsii.Close)
 }
 
-// placeholderCode writes a folder with a dummy bootstrap file per function,
-// which is all synthesis needs of the code.
+// placeholderCode writes a folder with a dummy bootstrap file per function
+// and a dummy fleet program, which is all synthesis needs of the code: the
+// tests neither cross-compile the functions nor need the fleet's package.
 func placeholderCode(t *testing.T, names []string) string {
 	t.Helper()
 	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, fleetCodeDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, fleetCodeDir, fleetBinary), []byte("placeholder fleet"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range names {
 		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
 			t.Fatal(err)
@@ -274,7 +293,14 @@ func (s synthesized) testBuckets(t *testing.T) {
 
 func (s synthesized) testFunctions(t *testing.T) {
 	const typ = "AWS::Lambda::Function"
-	check(t, func() { s.template.ResourceCountIs(jsii.String(typ), jsii.Number(len(gateway.Names()))) })
+	check(t, func() {
+		s.template.ResourcePropertiesCountIs(jsii.String(typ),
+			props{"Description": assertions.Match_StringLikeRegexp(jsii.String("^Switchboard .* function$"))},
+			jsii.Number(len(gateway.Names())))
+	})
+	// Besides them, only the providers of the stack's two custom resources:
+	// the VPC's default security group lockdown and the prefix list lookup.
+	check(t, func() { s.template.ResourceCountIs(jsii.String(typ), jsii.Number(len(gateway.Names())+2)) })
 	check(t, func() {
 		s.template.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"),
 			props{"RetentionInDays": 30}, jsii.Number(len(gateway.Names())))
