@@ -32,6 +32,21 @@ func registerDevices(a huma.API, h handlers) {
 	huma.Register(a, huma.Operation{OperationID: "rotate-password", Method: http.MethodPost, Path: "/v1/devices/{deviceId}/credentials/rotate", Tags: tag,
 		Summary: "Give a phone a new SIP password", Description: "The old password stops working; answers the new SIP settings. Admins, or the phone's user.",
 		Security: api.Secured}, h.rotate)
+	huma.Register(a, huma.Operation{OperationID: "check-device", Method: http.MethodPost, Path: "/v1/devices/{deviceId}/check", Tags: tag,
+		Summary: "Check a phone's connection", Description: "The fleet sends OPTIONS to each active registration of the phone and reports who answered, with the round trip time. Takes up to a few seconds. Admins, or the phone's user.",
+		Security: api.Secured}, h.check)
+}
+
+type checkOut struct {
+	Body account.ConnectionCheck
+}
+
+func (h handlers) check(ctx context.Context, in *deviceIDIn) (*checkOut, error) {
+	c, err := h.svc.CheckDevice(ctx, api.Principal(ctx), in.DeviceID)
+	if err != nil {
+		return nil, api.Err(err)
+	}
+	return &checkOut{Body: c}, nil
 }
 
 // DeviceCreate is an endpoint to create for a user.

@@ -27,6 +27,9 @@ const (
 	KindDevice  Kind = model.TypeDevice
 	KindGroup   Kind = model.TypeGroup
 	KindNumber  Kind = model.TypeNumber
+	// KindProbe is a connection check the API asked for: only its
+	// creation is a notification (the fleet's results are not).
+	KindProbe Kind = model.TypeProbe
 )
 
 // Notification says that one entity now looks like this, or is gone.
@@ -44,6 +47,7 @@ type Notification struct {
 	Device      *model.Device
 	Group       *model.Group
 	Number      *model.Number
+	Probe       *model.Probe
 }
 
 // Decode turns one change record into a notification. ok is false for
@@ -82,6 +86,13 @@ func Decode(rec events.DynamoDBEventRecord) (n Notification, ok bool, err error)
 		n.Group = new(model.Group)
 		err = store.Unmarshal(item, n.Group)
 		n.Account, n.ID = n.Group.Account, n.Group.ID
+	case KindProbe:
+		if rec.EventName != store.EventInsert {
+			return Notification{}, false, nil
+		}
+		n.Probe = new(model.Probe)
+		err = store.Unmarshal(item, n.Probe)
+		n.Account, n.ID = n.Probe.Account, n.Probe.ID
 	case KindNumber:
 		n.Number = new(model.Number)
 		err = store.Unmarshal(item, n.Number)
