@@ -82,6 +82,10 @@ type setup struct {
 	// events are the account URLs' events (default newCall only: answer
 	// and hangup then come through a steering response's URLs).
 	events []string
+	// carla adds a third user with a desk phone (extension 13).
+	carla bool
+	// args are extra flags of the stack.
+	args []string
 }
 
 // newEnv starts a stack whose trunk is 127.0.0.1:<free port>, signs an
@@ -93,7 +97,7 @@ func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
 	sippBin(t)
 	e := &env{t: t, hooks: newReceiver(t), trunk: freeUDPPort(t), dir: t.TempDir()}
-	e.stack = harness.Start(t, harness.Options{Args: []string{"-trunk", "127.0.0.1:" + strconv.Itoa(e.trunk)}})
+	e.stack = harness.Start(t, harness.Options{Args: append([]string{"-trunk", "127.0.0.1:" + strconv.Itoa(e.trunk)}, s.args...)})
 	e.api = apiclient.New(e.stack.URL(""))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -107,6 +111,9 @@ func newEnv(t *testing.T, s setup) *env {
 	e.users = []*user{
 		e.newUser(ctx, "Anna Alpha", "11", e.acct.Numbers[0]),
 		e.newUser(ctx, "Bernd Beta", "12", ""),
+	}
+	if s.carla {
+		e.users = append(e.users, e.newUser(ctx, "Carla Gamma", "13", ""))
 	}
 	e.group = e.newGroup(ctx, "Sales", "20", e.acct.Numbers[1], e.users...)
 	e.setWebhooks(ctx, s.events)

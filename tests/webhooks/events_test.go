@@ -58,6 +58,38 @@ func hangupChecks(after, before time.Time, talk time.Duration) map[string]func(s
 	}
 }
 
+// checkNewCall checks a newCall event: the compatible format's fields,
+// the array forms listing every user the call reaches (even one), and
+// origCallId and xcid naming the call itself (it was not forwarded). It
+// returns the call's id.
+func checkNewCall(t *testing.T, h hook, secret, accountID, from, to, direction string, users ...*user) string {
+	t.Helper()
+	checkSigned(t, h, secret)
+	want := url.Values{"event": {"newCall"}, "from": {from}, "to": {to}, "direction": {direction},
+		"callId": {"*"}, "origCallId": {"*"}, "xcid": {"*"}}
+	for _, u := range users {
+		want["user[]"] = append(want["user[]"], u.Name)
+		want["userId[]"] = append(want["userId[]"], u.ID)
+		want["fullUserId[]"] = append(want["fullUserId[]"], accountID+u.ID)
+	}
+	checkFields(t, h, want, nil)
+	id := h.Form.Get("callId")
+	if id == "" || h.Form.Get("origCallId") != id || h.Form.Get("xcid") == "" {
+		t.Errorf("newCall callId %q origCallId %q xcid %q: want a call id, the same as origCallId, and an xcid", id, h.Form.Get("origCallId"), h.Form.Get("xcid"))
+	}
+	return id
+}
+
+// sameCall checks that events name the call newCall named.
+func sameCall(t *testing.T, callID string, hs ...hook) {
+	t.Helper()
+	for _, h := range hs {
+		if got := h.Form.Get("callId"); got != callID {
+			t.Errorf("%s: callId %q, want the newCall's %q", h.event(), got, callID)
+		}
+	}
+}
+
 // callOf matches the requests about the call of one caller number.
 func callOf(from string) func(h hook) bool { return field("from", from) }
 
@@ -72,14 +104,17 @@ func noneOf(t *testing.T, r *receiver, ev string, match func(h hook) bool) {
 }
 
 // TestIncomingCall: calls from the trunk to the account's numbers, with
-// the account's incoming URL subscribed to answer and hangup. The user's
+// the account's incoming URL subscribed to newCall, answer and hangup.
+// newCall lists the users the call reaches in the array forms. The user's
 // phone answers (answer, then hangup with normalClearing, its duration and
 // answer time); the group's number rings both members and the caller
 // gives up (hangup with cancel, no answer); the user's phone is busy
-// (hangup with busy, the trunk gets 486).
+// (hangup with busy, the trunk gets 486); nobody answers the user's phone
+// within the stack's no-answer time, here 2 s (hangup with noAnswer, the
+// trunk gets 480).
 func TestIncomingCall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, setup{events: allEvents})
+	e := newEnv(t, setup{events: allEvents, args: []string{"-no-answer", "2s"}})
 	defer e.failLog(t)
 	anna, bernd := e.users[0], e.users[1]
 
@@ -98,11 +133,10 @@ func TestIncomingCall(t *testing.T) {
 		checkSigned(t, hup, e.secret)
 		checkFields(t, ans, answerFields(anna, e.acct.ID, from, to, "in", to), nil)
 		checkFields(t, hup, hangupFields("normalClearing", from, to, "in", to, true), hangupChecks(start, end, 1200*time.Millisecond))
-		if ans.Form.Get("callId") == "" || ans.Form.Get("callId") != hup.Form.Get("callId") {
-			t.Errorf("answer callId %q, hangup callId %q: want one id", ans.Form.Get("callId"), hup.Form.Get("callId"))
-		}
-		if ans.EventID == hup.EventID {
-			t.Errorf("answer and hangup share the event id %s", ans.EventID)
+		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna), ans, hup)
+		if ans.EventID == hup.EventID || nc.EventID == ans.EventID {
+			t.Errorf("events share an event id: newCall %s, answer %s, hangup %s", nc.EventID, ans.EventID, hup.EventID)
 		}
 	})
 
@@ -120,6 +154,8 @@ func TestIncomingCall(t *testing.T) {
 		hup := e.hooks.one(t, hookWait, "hangup", and(path("/in"), event("hangup"), callOf(from)))
 		checkSigned(t, hup, e.secret)
 		checkFields(t, hup, hangupFields("cancel", from, to, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna, bernd), hup)
 		noneOf(t, e.hooks, "answer", callOf(from))
 	})
 
@@ -134,12 +170,30 @@ func TestIncomingCall(t *testing.T) {
 		hup := e.hooks.one(t, hookWait, "hangup", and(path("/in"), event("hangup"), callOf(from)))
 		checkSigned(t, hup, e.secret)
 		checkFields(t, hup, hangupFields("busy", from, to, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna), hup)
+		noneOf(t, e.hooks, "answer", callOf(from))
+	})
+
+	t.Run("no answer", func(t *testing.T) {
+		from := e.caller() + "1"
+		to := digits(anna.Number)
+		// The phone rings until the stack cancels it.
+		phone := e.phone(t, anna, "phone_ring.xml").start(t)
+		if !e.trunkCall(t, "trunk_noanswer.xml", from[:len(from)-1], to, 0).run(t) || !phone.wait(t) {
+			t.FailNow()
+		}
+		hup := e.hooks.one(t, hookWait, "hangup", and(path("/in"), event("hangup"), callOf(from)))
+		checkSigned(t, hup, e.secret)
+		checkFields(t, hup, hangupFields("noAnswer", from, to, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna), hup)
 		noneOf(t, e.hooks, "answer", callOf(from))
 	})
 }
 
 // TestOutgoingCall: Anna's phone calls an outside number, which the trunk
-// answers; the account's outgoing URL gets answer and hangup with
+// answers; the account's outgoing URL gets newCall, answer and hangup with
 // direction out, from Anna's number to the number dialled in E.164.
 func TestOutgoingCall(t *testing.T) {
 	t.Parallel()
@@ -161,6 +215,8 @@ func TestOutgoingCall(t *testing.T) {
 	checkSigned(t, hup, e.secret)
 	checkFields(t, ans, answerFields(anna, e.acct.ID, from, to, "out", to), nil)
 	checkFields(t, hup, hangupFields("normalClearing", from, to, "out", to, true), hangupChecks(start, end, 2*time.Second))
+	nc := e.hooks.one(t, hookWait, "newCall", and(event("newCall"), match))
+	sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "out", anna), ans, hup)
 	if got := e.hooks.all(path("/in")); len(got) > 0 {
 		t.Errorf("the incoming URL got %d webhooks of an outgoing call: %s", len(got), got[0])
 	}
