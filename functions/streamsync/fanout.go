@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,9 @@ type Push struct {
 	Last          string                `json:"last"`
 	Notifications []change.Notification `json:"notifications"`
 }
+
+// maxPush is the most notifications one push carries.
+const maxPush = 500
 
 // Nodes is the part of the table port a Fanout needs: listing the live
 // nodes and flagging one for a resync.
@@ -96,14 +100,26 @@ func (f *Fanout) Apply(ctx context.Context, batch []change.Notification) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(Push{First: batch[0].Sequence, Last: batch[len(batch)-1].Sequence, Notifications: batch})
-	if err != nil {
-		return fmt.Errorf("streamsync: encode push: %w", err)
+	// Pushes of a bounded number of notifications stay well below the
+	// body limit of the nodes' sync endpoint, whatever the stream's batch
+	// size; a node takes them in order.
+	var bodies [][]byte
+	for chunk := range slices.Chunk(batch, maxPush) {
+		body, err := json.Marshal(Push{First: chunk[0].Sequence, Last: chunk[len(chunk)-1].Sequence, Notifications: chunk})
+		if err != nil {
+			return fmt.Errorf("streamsync: encode push: %w", err)
+		}
+		bodies = append(bodies, body)
 	}
 	var wg sync.WaitGroup
 	for _, n := range nodes {
 		wg.Go(func() {
-			err := f.push(ctx, n, body)
+			var err error
+			for _, body := range bodies {
+				if err = f.push(ctx, n, body); err != nil {
+					break
+				}
+			}
 			if err == nil {
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -240,5 +241,43 @@ func TestFanoutTableDown(t *testing.T) {
 	resp, err := h.Handle(ctx(t), events.DynamoDBEvent{Records: recs})
 	if err != nil || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != recs[0].Change.SequenceNumber {
 		t.Fatalf("handle with the table closed: %+v, %v", resp, err)
+	}
+}
+
+// TestFanoutSplitsLargeBatches: a batch larger than one push goes to a
+// node as several pushes, in order, none of them missing a notification.
+func TestFanoutSplitsLargeBatches(t *testing.T) {
+	db := openEmbedded(t)
+	n := startNode(t, "i-big")
+	register(t, db, n.id, n.addr)
+	batch := make([]change.Notification, 1201)
+	for i := range batch {
+		batch[i] = change.Notification{Sequence: fmt.Sprintf("%08d", i+1), Kind: change.KindAccount, Account: "1", ID: "1",
+			AccountItem: &model.Account{ID: "1"}}
+	}
+	sink, _ := streamsync.NewFanout(db, streamsync.FanoutConfig{}, nil)
+	if err := sink.Apply(ctx(t), batch); err != nil {
+		t.Fatal(err)
+	}
+	got := n.pushes()
+	if len(got) < 2 {
+		t.Fatalf("%d pushes, want the batch split", len(got))
+	}
+	var seqs []string
+	for _, p := range got {
+		if p.First != p.Notifications[0].Sequence || p.Last != p.Notifications[len(p.Notifications)-1].Sequence {
+			t.Errorf("push %s-%s carries %s-%s", p.First, p.Last, p.Notifications[0].Sequence, p.Notifications[len(p.Notifications)-1].Sequence)
+		}
+		for _, x := range p.Notifications {
+			seqs = append(seqs, x.Sequence)
+		}
+	}
+	if len(seqs) != len(batch) {
+		t.Fatalf("%d notifications arrived, want %d", len(seqs), len(batch))
+	}
+	for i, s := range seqs {
+		if s != batch[i].Sequence {
+			t.Fatalf("notification %d is %s, want %s", i, s, batch[i].Sequence)
+		}
 	}
 }
