@@ -3,6 +3,7 @@ package main
 import (
 	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,21 @@ func TestBuildFleet(t *testing.T) {
 			t.Fatalf("error = %v, want one naming ./mediafleet/fleetd", err)
 		}
 	})
+}
+
+// TestFleetPackage checks that the package the app builds the fleet from
+// is a command in this module, so a move of the fleet's program fails here
+// rather than at the first real synthesis.
+func TestFleetPackage(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.Name}}", fleetPackage)
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the fleet's program %s is not in the module: %v\n%s", fleetPackage, err, out)
+	}
+	if name := strings.TrimSpace(string(out)); name != "main" {
+		t.Errorf("%s is package %s, want a command (package main)", fleetPackage, name)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {

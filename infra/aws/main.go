@@ -47,8 +47,8 @@ type config struct {
 	Account   string
 	Region    string
 
-	FleetInstanceType string // empty: DefaultFleetInstanceType
-	FleetSize         int    // zero: DefaultFleetSize
+	FleetInstanceType string
+	FleetSize         int
 }
 
 func run(ctx context.Context) error {
@@ -164,6 +164,12 @@ func readConfig(app awscdk.App) (config, error) {
 	}
 	if cfg.MemoryMB == 0 {
 		cfg.MemoryMB = DefaultMemoryMB
+	}
+	if cfg.FleetInstanceType == "" {
+		cfg.FleetInstanceType = DefaultFleetInstanceType
+	}
+	if cfg.FleetSize == 0 {
+		cfg.FleetSize = DefaultFleetSize
 	}
 	return cfg, nil
 }
