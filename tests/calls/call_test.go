@@ -1,4 +1,4 @@
-// Package calls tests a real call through the whole local stack, as a
+// Package calls tests real calls through the whole local stack, as a
 // newcomer would make it: sign up, create two users with a desk phone
 // each over the HTTP API, read the phones' SIP credentials from the API,
 // then register one phone and call it from the other with sipp, with
@@ -32,8 +32,8 @@ const logWait = 30 * time.Second
 
 // phone is a desk phone as the API shows its owner's admin.
 type phone struct {
-	Device, Extension string
-	Credentials       credentials
+	User, Device, Extension string
+	Credentials             credentials
 }
 
 // credentials are the fields of GET /v1/devices/{id}/credentials a phone
@@ -61,15 +61,29 @@ func (c credentials) auth(password string) string {
 // the phone's credentials.
 func newPhone(t *testing.T, c *apiclient.Client, token, ext string) phone {
 	t.Helper()
+	return newUser(t, c, token, ext, 1)[0]
+}
+
+// newUser creates a user with extension ext and n desk phones and reads
+// the phones' credentials.
+func newUser(t *testing.T, c *apiclient.Client, token, ext string, n int) []phone {
+	t.Helper()
 	ctx := context.Background()
+	var devices []any
+	for i := range n {
+		devices = append(devices, map[string]any{"kind": "phone", "name": fmt.Sprintf("Desk %d", i+1)})
+	}
 	r, err := c.Expect(ctx, http.MethodPost, "/v1/users", map[string]any{
 		"name": "Extension " + ext, "email": fmt.Sprintf("ext%s.%d@example.com", ext, apiclient.Unique()), "extension": ext,
-		"devices": []any{map[string]any{"kind": "phone", "name": "Desk"}},
+		"devices": devices,
 	}, token, http.StatusCreated, http.StatusOK)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var created struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
 		Devices []struct {
 			ID   string `json:"id"`
 			Kind string `json:"kind"`
@@ -78,26 +92,28 @@ func newPhone(t *testing.T, c *apiclient.Client, token, ext string) phone {
 	if err := r.Decode(&created); err != nil {
 		t.Fatal(err)
 	}
-	p := phone{Extension: ext}
+	var out []phone
 	for _, d := range created.Devices {
-		if d.Kind == "phone" {
-			p.Device = d.ID
+		if d.Kind != "phone" {
+			continue
 		}
+		p := phone{User: created.User.ID, Device: d.ID, Extension: ext}
+		r, err = c.Expect(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(p.Device)+"/credentials", nil, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Decode(&p.Credentials); err != nil {
+			t.Fatal(err)
+		}
+		if p.Credentials.Password == "" || p.Credentials.AuthorizationUser == "" || p.Credentials.Domain == "" {
+			t.Fatalf("incomplete credentials of %s: %+v", p.Device, p.Credentials)
+		}
+		out = append(out, p)
 	}
-	if p.Device == "" {
-		t.Fatalf("user with extension %s has no phone: %s", ext, r)
+	if len(out) != n || created.User.ID == "" {
+		t.Fatalf("user with extension %s: %d phones, id %q", ext, len(out), created.User.ID)
 	}
-	r, err = c.Expect(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(p.Device)+"/credentials", nil, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Decode(&p.Credentials); err != nil {
-		t.Fatal(err)
-	}
-	if p.Credentials.Password == "" || p.Credentials.AuthorizationUser == "" || p.Credentials.Domain == "" {
-		t.Fatalf("incomplete credentials of %s: %+v", p.Device, p.Credentials)
-	}
-	return p
+	return out
 }
 
 // deviceStatus is the status of GET /v1/devices/{id}.
@@ -181,6 +197,7 @@ func TestCall(t *testing.T) {
 	if err := uas.Start(); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	uac := sipp(sctx, t, dir, "uac.xml", "uac", "-inf", callerCSV, "-mp", strconv.Itoa(freeUDPPort(t)&^1), node)
 	if out, err := uac.CombinedOutput(); err != nil {
 		sippFailed(t, dir, "uac", out, err)
@@ -192,47 +209,25 @@ func TestCall(t *testing.T) {
 		t.Logf("--- stack log ---\n%s", s.Log())
 		return
 	}
-	checkRelay(t, s, callee.Device)
+	checkRelay(t, c, a.Token, start, callee.Device)
 
 	t.Run("wrong password", func(t *testing.T) { wrongPassword(t, s, dir, node, caller, callee) })
 }
 
-// checkRelay checks that the call's RTP went both ways through the relay
-// and that the caller's BYE ended it. The stack writes the call's record
-// (SK prefix CALL#) into its store, which has no API yet; until it has,
-// the test reads the stack's log lines of the relay ("media session
-// ended", with packet counts per leg) and of the call ("call ended", with
-// its cause). This moves to the event list API when it exists.
-func checkRelay(t *testing.T, s *harness.Stack, callee string) {
+// checkRelay checks, in the event list, that the call's RTP went both
+// ways through the relay and that the caller's BYE ended it.
+func checkRelay(t *testing.T, c *apiclient.Client, token string, since time.Time, callee string) {
 	t.Helper()
-	media, call := waitLine(t, s, "media session ended"), waitLine(t, s, "call ended")
-	if media == nil || call == nil {
-		t.Fatalf("no log line of the call's end\n--- stack log ---\n%s", s.Log())
+	e := lastCall(t, c, token, since)
+	if e.Cause != "callerHangup" || e.AnsweredBy != callee || e.Media == nil {
+		t.Fatalf("call ended with cause %q answered by %q, media %v; want callerHangup by %s, with media", e.Cause, e.AnsweredBy, e.Media, callee)
 	}
-	for _, k := range []string{"a_in", "b_in"} {
-		if n, err := strconv.Atoi(media[k]); err != nil || n <= 0 {
-			t.Errorf("media session ended with %s=%q: RTP did not pass the relay both ways (%v)", k, media[k], media)
-		}
+	m := e.Media
+	if m.CallerSent == 0 || m.CalleeReceived == 0 || m.CalleeSent == 0 || m.CallerReceived == 0 {
+		t.Errorf("relay counts %+v: RTP did not pass the relay both ways", *m)
 	}
-	if call["cause"] != "callerHangup" || call["answered_by"] != callee {
-		t.Errorf("call ended with cause %q answered by %q, want callerHangup by %s (%v)", call["cause"], call["answered_by"], callee, call)
-	}
-	t.Logf("relay: a_in=%s b_in=%s; call %s %s", media["a_in"], media["b_in"], call["status"], call["duration"])
-}
-
-// waitLine waits (bounded) for the first log line with message msg and
-// returns its keys, or nil.
-func waitLine(t *testing.T, s *harness.Stack, msg string) map[string]string {
-	t.Helper()
-	want := fmt.Sprintf("msg=%q", msg)
-	for deadline := time.Now().Add(logWait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		for _, line := range strings.Split(s.Log(), "\n") {
-			if strings.Contains(line, want) {
-				return harness.ParseLogLine(line)
-			}
-		}
-	}
-	return nil
+	t.Logf("relay: caller sent %d, callee received %d, callee sent %d, caller received %d",
+		m.CallerSent, m.CalleeReceived, m.CalleeSent, m.CallerReceived)
 }
 
 // wrongPassword: the caller's phone answers the 407 with a wrong

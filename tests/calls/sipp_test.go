@@ -35,6 +35,9 @@ func sippBin(t *testing.T) string {
 // this test plays the same phones against the whole stack.
 func scenario(t *testing.T, name string) string {
 	t.Helper()
+	if filepath.IsAbs(name) {
+		return name
+	}
 	root, err := harness.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
