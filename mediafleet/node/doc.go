@@ -15,6 +15,14 @@
 // sipgo's parser before they reach the table (a request it can parse but
 // cannot match to a transaction gets a stateless 400 from sipgo).
 //
+// The node reads its UDP socket itself, with several goroutines and a
+// large receive buffer (udp.go). REGISTER and OPTIONS, and the methods of
+// routes marked Stateless, are answered right in the reader without a
+// sipgo server transaction; their final answers are kept for a while and
+// sent again when the request is retransmitted (stateless.go). Every other
+// datagram goes to sipgo's UDP transport unchanged, and TCP is sipgo's
+// alone.
+//
 // The package is not the registrar, the B2BUA or the media relay, and it
 // knows nothing of accounts or devices; those come with the handlers.
 //

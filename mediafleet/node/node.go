@@ -89,6 +89,8 @@ func (c Config) validate() error {
 			return fmt.Errorf("route %q: not a method name", r.Method)
 		case seen[r.Method]:
 			return fmt.Errorf("route %s: method has a handler already", r.Method)
+		case r.Stateless && (r.Method == sip.INVITE || r.Method == sip.ACK || r.Method == sip.CANCEL):
+			return fmt.Errorf("route %s: cannot be stateless", r.Method)
 		}
 		seen[r.Method] = true
 	}
@@ -103,6 +105,9 @@ type Node struct {
 	srv   *sipgo.Server
 	cli   *sipgo.Client // requests the node originates (keep-alives)
 	allow string        // the Allow header value, from the method table
+	// stateless holds the handlers of stateless routes by method, for
+	// the UDP readers.
+	stateless map[string]Handler
 
 	mu       sync.Mutex
 	udp      net.PacketConn
@@ -269,7 +274,15 @@ func (n *Node) Serve(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	if udp != nil {
-		g.Go(func() error { return transportDone(gctx, "udp", n.srv.ServeUDP(udp)) })
+		if uc, ok := udp.(*net.UDPConn); ok {
+			// The node reads the socket itself: several readers, and
+			// stateless routes answered in them; sipgo gets the rest.
+			front := newUDPFront(uc, n, n.stateless)
+			g.Go(func() error { return transportDone(gctx, "udp", front.run()) })
+			g.Go(func() error { return transportDone(gctx, "udp", n.srv.ServeUDP(sipgoConn{front})) })
+		} else {
+			g.Go(func() error { return transportDone(gctx, "udp", n.srv.ServeUDP(udp)) })
+		}
 	}
 	if tcp != nil {
 		g.Go(func() error { return transportDone(gctx, "tcp", n.srv.ServeTCP(tcp)) })

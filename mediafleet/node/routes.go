@@ -23,7 +23,23 @@ type Handler func(req *sip.Request, tx sip.ServerTransaction)
 type Route struct {
 	Method sip.RequestMethod
 	Handle Handler
+	// Stateless answers the method's requests that arrive over UDP
+	// without a sipgo server transaction (RFC 3261 section 8.2.7): the
+	// node's socket reader runs the handler, sends its answer and keeps
+	// the final answer for retransmissions of the request. The handler
+	// must answer before it returns, must not block and must not keep tx;
+	// tx.Acks is nil and tx.Done is closed. Not for INVITE, ACK or
+	// CANCEL. Requests over TCP always get a server transaction.
+	//
+	// OPTIONS (the node's own) and REGISTER are always stateless: a
+	// registrar answers at once from memory, and registrations are the
+	// bulk of a node's UDP traffic.
+	Stateless bool
 }
+
+// statelessMethod reports whether a method's UDP requests are answered
+// statelessly whatever its route says.
+func statelessMethod(m sip.RequestMethod) bool { return m == sip.OPTIONS || m == sip.REGISTER }
 
 // routes is the node's method table, the one place where a method gets a
 // handler: OPTIONS, which the node answers itself, then Config.Routes (the
@@ -38,8 +54,13 @@ func (n *Node) routes() []Route {
 func (n *Node) mount() {
 	table := n.routes()
 	methods := make([]string, 0, len(table))
+	n.stateless = map[string]Handler{}
 	for _, r := range table {
-		n.srv.OnRequest(r.Method, sipgo.RequestHandler(n.dispatch(r.Handle)))
+		h := n.dispatch(r.Handle)
+		n.srv.OnRequest(r.Method, sipgo.RequestHandler(h))
+		if r.Stateless || statelessMethod(r.Method) {
+			n.stateless[string(r.Method)] = h
+		}
 		methods = append(methods, r.Method.String())
 	}
 	n.allow = strings.Join(methods, ", ")

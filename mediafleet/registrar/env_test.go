@@ -3,6 +3,7 @@ package registrar
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -73,9 +74,16 @@ func testPhone(n int) phone {
 // and starts the registrar and the node. adjust may change the config.
 func newEnv(t *testing.T, phones int, adjust func(*Config)) *env {
 	t.Helper()
+	return newEnvLog(t, phones, adjust, testlog.New(t))
+}
+
+// newEnvLog is newEnv with the given logger.
+func newEnvLog(t *testing.T, phones int, adjust func(*Config), log *slog.Logger) *env {
+	t.Helper()
 	// Cleanups run last first: the leak check goes after the store, the
 	// node and every client are closed.
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	// (The CPU profiler's reader is not a leak: go test -cpuprofile runs it.)
+	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreTopFunction("runtime/pprof.readProfile")) })
 	e := &env{t: t, db: fixture.Open(t), clock: &clock{}}
 	ents := []any{fixture.Account(testAccount), fixture.User(testAccount, "w0", "10")}
 	for i := range phones {
@@ -84,7 +92,6 @@ func newEnv(t *testing.T, phones int, adjust func(*Config)) *env {
 	}
 	fixture.Put(t, e.db, ents...)
 
-	log := testlog.New(t)
 	var err error
 	if e.seq, err = e.db.LastSequence(); err != nil {
 		t.Fatal(err)

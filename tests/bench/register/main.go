@@ -37,6 +37,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,8 @@ type options struct {
 	maxFail float64
 	timeout time.Duration
 	kam     string
+	rounds  int
+	targets map[string]bool
 }
 
 func main() {
@@ -64,9 +67,15 @@ func main() {
 	flag.StringVar(&rates, "rates", "1000,2000,4000,6000,8000,10000,12000,16000,20000,24000", "REGISTER dialogs per second to step through, comma separated")
 	flag.DurationVar(&o.step, "step", 5*time.Second, "duration of one step")
 	flag.Float64Var(&o.maxFail, "max-fail", 0.1, "failed calls (percent) a step may have and still pass")
-	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "bound of the whole run")
+	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "bound of the whole run (raise it with -rounds)")
 	flag.StringVar(&o.kam, "kamailio", "kamailio", "Kamailio binary")
+	flag.IntVar(&o.rounds, "rounds", 1, "rounds of steps; the targets take turns going first, and the best and median of their highest rates are printed")
+	targets := flag.String("targets", "switchboard,kamailio", "targets to measure, comma separated")
 	flag.Parse()
+	o.targets = map[string]bool{}
+	for _, t := range strings.Split(*targets, ",") {
+		o.targets[strings.TrimSpace(t)] = true
+	}
 	for _, f := range strings.Split(rates, ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || r < 1 {
@@ -74,8 +83,8 @@ func main() {
 		}
 		o.rates = append(o.rates, r)
 	}
-	if o.n < 1 || o.n > 5000 || o.step < time.Second {
-		fatal(errors.New("want 1 ≤ -n ≤ 5000 and -step ≥ 1s"))
+	if o.n < 1 || o.n > 5000 || o.step < time.Second || o.rounds < 1 || o.rounds > 9 {
+		fatal(errors.New("want 1 ≤ -n ≤ 5000, -step ≥ 1s and 1 ≤ -rounds ≤ 9"))
 	}
 	if err := run(o); err != nil {
 		fatal(err)
@@ -99,12 +108,28 @@ type device struct {
 // target is one registrar under load.
 type target struct {
 	name, addr string
+	proc       *proc
 }
 
 // step is one sipp run.
 type step struct {
 	rate, calls, ok, failed int
 	elapsed                 time.Duration
+	// cpu is the processor time the target spent during the step (user
+	// and system, all its processes).
+	cpu time.Duration
+	// drops counts datagrams the kernel dropped for want of room in a
+	// socket's receive buffer during the step, on any socket: sipp's
+	// or the target's. Each costs a retransmission 0.5 s later.
+	drops int64
+}
+
+// cpuPerDialog is the target's processor time per REGISTER dialog.
+func (s step) cpuPerDialog() time.Duration {
+	if s.ok+s.failed == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(s.ok+s.failed)
 }
 
 func (s step) failPct() float64 {
@@ -154,6 +179,7 @@ func run(o options) error {
 	fmt.Printf("REGISTER with digest authentication (qop=auth), UDP on 127.0.0.1\n")
 	fmt.Printf("machine: %d CPUs (nproc), %s/%s; sipp, Switchboard and Kamailio all run on this machine\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("load average at the start: %s\n", loadAverage())
 	fmt.Printf("devices: %d, steps of %s, a step passes with < %.2f %% failed calls and ≥ 90 %% of its rate reached\n\n",
 		o.n, o.step, o.maxFail)
 
@@ -179,47 +205,126 @@ func run(o options) error {
 	if err := writeInjection(inf, devs); err != nil {
 		return err
 	}
-	targets := []target{{"switchboard", sb.sipUDP}, {"kamailio", kam.addr}}
-	best := map[string]int{}
-	fmt.Printf("\n%-12s %7s %9s %10s %7s %9s %8s\n", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "result")
-	for _, t := range targets {
-		for _, r := range o.rates {
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < o.step+30*time.Second {
-				fmt.Printf("%-12s %7d   (skipped: the run's -timeout is near)\n", t.name, r)
-				break
-			}
-			s, err := sipp(ctx, sippBin, scenario, inf, filepath.Join(dir, "sipp"), t.addr, r, o.step)
-			if err != nil {
-				return fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
-			}
-			res := "pass"
-			switch {
-			case s.failPct() >= o.maxFail:
-				res = "FAIL"
-			case !s.passed(o.maxFail):
-				res = "slow" // no failures, but sipp could not keep the rate
-			}
-			fmt.Printf("%-12s %7d %9.0f %10d %7d %9.3f %8s\n", t.name, r, s.achieved(), s.ok, s.failed, s.failPct(), res)
-			if res != "pass" {
-				break
-			}
-			best[t.name] = r
-			time.Sleep(time.Second) // let retransmissions and timers of the step drain
+	var targets []target
+	for _, t := range []target{{"switchboard", sb.sipUDP, sb.proc}, {"kamailio", kam.addr, kam.proc}} {
+		if o.targets[t.name] {
+			targets = append(targets, t)
 		}
 	}
-	fmt.Println()
+	best := map[string][]int{}
+	fmt.Printf("\n%-5s %-12s %7s %9s %10s %7s %9s %13s %8s %8s\n", "round", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "cpu µs/dialog", "drops", "result")
+	for round := range o.rounds {
+		order := targets
+		if round%2 == 1 {
+			order = slices.Clone(targets)
+			slices.Reverse(order)
+		}
+		for _, t := range order {
+			b, err := steps(ctx, o, t, round, sippBin, scenario, inf, filepath.Join(dir, "sipp"))
+			if err != nil {
+				return err
+			}
+			best[t.name] = append(best[t.name], b)
+		}
+	}
+	fmt.Printf("\nload average at the end: %s\n", loadAverage())
 	for _, t := range targets {
-		fmt.Printf("highest rate with < %.2f %% failures: %-12s %6d REGISTER/s\n", o.maxFail, t.name, best[t.name])
+		b := best[t.name]
+		fmt.Printf("highest rate with < %.2f %% failures: %-12s best %6d, median %6d REGISTER/s (rounds: %v)\n",
+			o.maxFail, t.name, slices.Max(b), median(b), b)
 	}
-	if best["kamailio"] > 0 {
-		fmt.Printf("ratio switchboard/kamailio: %.2f\n", float64(best["switchboard"])/float64(best["kamailio"]))
-	} else {
-		fmt.Println("ratio switchboard/kamailio: n/a (Kamailio passed no step)")
+	if len(best["kamailio"]) > 0 && len(best["switchboard"]) > 0 {
+		if slices.Max(best["kamailio"]) > 0 && median(best["kamailio"]) > 0 {
+			fmt.Printf("ratio switchboard/kamailio: best %.2f, median %.2f\n",
+				float64(slices.Max(best["switchboard"]))/float64(slices.Max(best["kamailio"])),
+				float64(median(best["switchboard"]))/float64(median(best["kamailio"])))
+		} else {
+			fmt.Println("ratio switchboard/kamailio: n/a (Kamailio passed no step)")
+		}
 	}
-	if last := o.rates[len(o.rates)-1]; best["switchboard"] == last || best["kamailio"] == last {
-		fmt.Println("note: a target passed the highest step; raise -rates to find its limit")
+	last := o.rates[len(o.rates)-1]
+	for _, b := range best {
+		if slices.Max(b) == last {
+			fmt.Println("note: a target passed the highest step; raise -rates to find its limit")
+			break
+		}
 	}
 	return nil
+}
+
+// steps steps the rate up against one target until a step fails and
+// returns the highest rate that passed (0 for none).
+func steps(ctx context.Context, o options, t target, round int, sippBin, scenario, inf, dir string) (int, error) {
+	best := 0
+	for _, r := range o.rates {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < o.step+30*time.Second {
+			fmt.Printf("%-5d %-12s %7d   (skipped: the run's -timeout is near)\n", round+1, t.name, r)
+			break
+		}
+		cpu0, drops0 := t.proc.cpu(), udpDrops()
+		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, r, o.step)
+		if err != nil {
+			return 0, fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
+		}
+		s.cpu, s.drops = t.proc.cpu()-cpu0, udpDrops()-drops0
+		res := "pass"
+		switch {
+		case s.failPct() >= o.maxFail:
+			res = "FAIL"
+		case !s.passed(o.maxFail):
+			res = "slow" // no failures, but sipp could not keep the rate
+		}
+		fmt.Printf("%-5d %-12s %7d %9.0f %10d %7d %9.3f %13.1f %8d %8s\n", round+1, t.name, r, s.achieved(), s.ok, s.failed, s.failPct(),
+			float64(s.cpuPerDialog().Nanoseconds())/1e3, s.drops, res)
+		if res != "pass" {
+			break
+		}
+		best = r
+		time.Sleep(time.Second) // let retransmissions and timers of the step drain
+	}
+	return best, nil
+}
+
+// udpDrops reads the kernel's count of UDP datagrams dropped because a
+// receive buffer was full (RcvbufErrors in /proc/net/snmp).
+func udpDrops() int64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseInt(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func median(v []int) int {
+	s := slices.Sorted(slices.Values(v))
+	return s[len(s)/2]
+}
+
+// loadAverage is the first line of /proc/loadavg: other work on the
+// machine skews the figures.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // perAccount is how many phone users one account gets: the largest plan
@@ -486,6 +591,44 @@ func startProc(cmd *exec.Cmd) (*proc, error) {
 	return p, nil
 }
 
+// cpu returns the processor time (user and system) the process and the
+// others of its process group have used so far, from /proc.
+func (p *proc) cpu() time.Duration {
+	pgid := p.cmd.Process.Pid
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses:
+		// state ppid pgrp … utime (14th field) stime (15th).
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of times in /proc/PID/stat: 100 on
+// Linux on every architecture Go supports.
+const clockTicks = 100
+
 // stop ends the process and its children (its own process group): SIGTERM,
 // then SIGKILL after 10 s.
 func (p *proc) stop() {
@@ -542,7 +685,7 @@ func startSwitchboard(ctx context.Context, root, dir string) (*switchboard, erro
 			case !sent && strings.Contains(line, `msg="switchboard ready"`):
 				ready <- harness.ParseLogLine(line)
 				sent = true
-			case strings.Contains(line, "level=ERROR") && errorsShown < 20:
+			case (strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN")) && errorsShown < 20:
 				errorsShown++
 				fmt.Fprintln(os.Stderr, "switchboard:", line)
 			}
