@@ -129,6 +129,10 @@ func (p *Presence) Beat(ctx context.Context) error {
 	if err := p.beat(ctx); err != nil {
 		return err
 	}
+	if p.sync.Behind() {
+		p.log.Warn("pushes arrived out of order and were dropped; reloading the directory")
+		p.stale = true
+	}
 	if !p.stale {
 		return nil
 	}

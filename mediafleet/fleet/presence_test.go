@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/mediafleet/fleet"
 	"github.com/switchboard/switchboard/mediafleet/internal/fixture"
 	"github.com/switchboard/switchboard/mediafleet/internal/testlog"
+	"github.com/switchboard/switchboard/shared/change"
 	"github.com/switchboard/switchboard/shared/model"
 	"github.com/switchboard/switchboard/shared/store"
 	"github.com/switchboard/switchboard/shared/store/embedded"
@@ -131,5 +132,58 @@ func TestPresence(t *testing.T) {
 	}
 	if _, err := nodeItem(t, db, "i-0abc"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("item after stop: %v, want it deleted", err)
+	}
+}
+
+// TestOutOfOrderPushes: pushes of two shards may cross. The directory
+// drops the older one's changes; the Sync notices, and the next beat
+// reloads the directory from the table, which holds them. A push that
+// arrives twice (a retry) is not taken for a crossing.
+func TestOutOfOrderPushes(t *testing.T) {
+	db := fixture.Open(t)
+	fixture.Put(t, db, fixture.Account(acct), fixture.User(acct, "w0", "10"))
+	dir := directory.New(testlog.New(t))
+	s := fleet.NewSync(dir, db, testlog.New(t))
+	p, err := fleet.NewPresence(fleet.PresenceConfig{ID: "i-0abc", SyncAddr: "10.0.0.5:7070"}, db, s, testlog.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	if err := p.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	newer := fixture.Phone(acct, acct+"e0", "w0", realm, "pw")
+	older := fixture.Phone(acct, acct+"e1", "w0", realm, "pw")
+	fixture.Put(t, db, newer, older)
+
+	retried := []change.Notification{deviceNote(20, newer, false)}
+	for range 2 {
+		if err := s.Apply(ctx, retried); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Behind() {
+		t.Fatal("a retried push taken for a crossing")
+	}
+	if err := s.Apply(ctx, []change.Notification{deviceNote(10, older, false)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := dir.Device(older.ID); ok {
+		t.Skip("the directory took the older push; nothing to repair")
+	}
+	if !s.Behind() {
+		t.Fatal("dropped push not noticed")
+	}
+	if err := p.Beat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := dir.Device(older.ID); !ok {
+		t.Error("beat did not reload the directory")
+	}
+	if s.Behind() {
+		t.Error("still behind after the reload")
 	}
 }

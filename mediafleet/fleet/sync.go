@@ -25,6 +25,10 @@ const maxPending = 100_000
 //
 // A new Sync holds every push until its first Reload: a node lists itself
 // for pushes before it reads its first snapshot.
+//
+// Pushes of different stream shards may cross on the way; the directory
+// drops the older one's changes, and the Sync reports itself Behind until
+// the next Reload (see order).
 type Sync struct {
 	dir *directory.Directory
 	st  directory.Reader
@@ -36,6 +40,7 @@ type Sync struct {
 	loading  bool
 	pending  []change.Notification
 	overflow bool // pushes were dropped during this load
+	order    order
 }
 
 // NewSync returns a Sync of dir that reads its snapshots from st.
@@ -48,7 +53,11 @@ func NewSync(dir *directory.Directory, st directory.Reader, logger *slog.Logger)
 func (s *Sync) Apply(ctx context.Context, batch []change.Notification) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.order.duplicate(batch) {
+		return nil
+	}
 	if !s.loading {
+		s.order.note(batch)
 		return s.dir.Apply(ctx, batch)
 	}
 	if s.overflow || len(s.pending)+len(batch) > maxPending {
@@ -57,6 +66,15 @@ func (s *Sync) Apply(ctx context.Context, batch []change.Notification) error {
 	}
 	s.pending = append(s.pending, batch...)
 	return nil
+}
+
+// Behind reports whether the directory dropped pushed changes it had not
+// seen, because they arrived after newer ones (see order); a Reload
+// repairs that. The node's Presence checks it every heartbeat.
+func (s *Sync) Behind() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.order.behind
 }
 
 // Reload replaces the directory with a snapshot of the table, then applies
@@ -81,7 +99,11 @@ func (s *Sync) Reload(ctx context.Context) error {
 			continue
 		}
 		held := len(s.pending)
+		if err == nil {
+			s.order.reset()
+		}
 		if len(s.pending) > 0 {
+			s.order.note(s.pending)
 			_ = s.dir.Apply(ctx, s.pending)
 		}
 		s.pending, s.loading, s.overflow = nil, false, false
