@@ -89,9 +89,9 @@ func NewFanout(nodes Nodes, cfg FanoutConfig, logger *slog.Logger) (*Fanout, err
 	return &Fanout{nodes: nodes, cfg: cfg, log: logger}, nil
 }
 
-// Apply pushes batch to every live node. It fails only when the nodes
-// cannot be listed, so that the stream retries the batch; nodes that
-// fail are flagged for a resync instead.
+// Apply pushes batch to every live node not flagged for a resync. It
+// fails only when the nodes cannot be listed, so that the stream retries
+// the batch; nodes that fail are flagged for a resync instead.
 func (f *Fanout) Apply(ctx context.Context, batch []change.Notification) error {
 	if len(batch) == 0 {
 		return nil
@@ -113,6 +113,13 @@ func (f *Fanout) Apply(ctx context.Context, batch []change.Notification) error {
 	}
 	var wg sync.WaitGroup
 	for _, n := range nodes {
+		if n.Resync {
+			// A flagged node reloads its directory at its next heartbeat,
+			// after clearing the flag: the reload holds this batch, which
+			// was committed before. Skipping it also spares every batch the
+			// timeouts of a node that died before its TTL ran out.
+			continue
+		}
 		wg.Go(func() {
 			var err error
 			for _, body := range bodies {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/switchboard/switchboard/functions/streamsync"
 	"github.com/switchboard/switchboard/shared/change"
@@ -161,8 +162,22 @@ func TestFanoutPushesToEveryNode(t *testing.T) {
 		t.Errorf("expired node was pushed to %d times", c)
 	}
 
-	// A node that recovers takes the next batch at the first attempt.
+	// While flagged, the node gets no pushes: its reload will hold them.
 	nodes[1].fail.Store(0)
+	if err := sink.Apply(ctx(t), want.got[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if c := nodes[1].calls.Load(); c != 3 {
+		t.Errorf("flagged node pushed to again (%d requests)", c)
+	}
+	if got := nodes[0].pushes(); len(got) != 2 {
+		t.Errorf("healthy node got %d pushes, want 2", len(got))
+	}
+	// Once it cleared the flag, it takes the next batch at the first attempt.
+	clear := store.Update(model.NodeKey(nodes[1].id)).SetAttr(model.AttrResync, &types.AttributeValueMemberBOOL{Value: false})
+	if err := db.Write(ctx(t), clear); err != nil {
+		t.Fatal(err)
+	}
 	if err := sink.Apply(ctx(t), want.got[:1]); err != nil {
 		t.Fatal(err)
 	}
