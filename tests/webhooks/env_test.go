@@ -82,7 +82,8 @@ type setup struct {
 	// events are the account URLs' events (default newCall only: answer
 	// and hangup then come through a steering response's URLs).
 	events []string
-	// carla adds a third user with a desk phone (extension 13).
+	// carla adds a third user with a desk phone (extension 13) and the
+	// account's third number, which she forwards to Bernd (always).
 	carla bool
 	// args are extra flags of the stack.
 	args []string
@@ -105,15 +106,20 @@ func newEnv(t *testing.T, s setup) *env {
 	if e.acct, err = e.api.SignUp(ctx, "Webhooks GmbH", fmt.Sprintf("webhooks.%d.%d@example.com", time.Now().UnixNano(), apiclient.Unique())); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.acct.Numbers) < 2 {
-		t.Fatalf("account came with numbers %v, want two or more", e.acct.Numbers)
+	if len(e.acct.Numbers) < 3 {
+		t.Fatalf("account came with numbers %v, want three or more", e.acct.Numbers)
 	}
 	e.users = []*user{
 		e.newUser(ctx, "Anna Alpha", "11", e.acct.Numbers[0]),
 		e.newUser(ctx, "Bernd Beta", "12", ""),
 	}
 	if s.carla {
-		e.users = append(e.users, e.newUser(ctx, "Carla Gamma", "13", ""))
+		carla := e.newUser(ctx, "Carla Gamma", "13", e.acct.Numbers[2])
+		if _, err := e.api.Expect(ctx, http.MethodPatch, "/v1/users/"+carla.ID,
+			map[string]any{"forwarding": []any{map[string]any{"when": "always", "target": e.users[1].Extension}}}, e.acct.Token); err != nil {
+			t.Fatal(err)
+		}
+		e.users = append(e.users, carla)
 	}
 	e.group = e.newGroup(ctx, "Sales", "20", e.acct.Numbers[1], e.users...)
 	e.setWebhooks(ctx, s.events)

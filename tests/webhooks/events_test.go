@@ -194,30 +194,62 @@ func TestIncomingCall(t *testing.T) {
 
 // TestOutgoingCall: Anna's phone calls an outside number, which the trunk
 // answers; the account's outgoing URL gets newCall, answer and hangup with
-// direction out, from Anna's number to the number dialled in E.164.
+// direction out, from Anna's number to the number dialled in E.164. Her
+// calls to Bernd's extension (internal) and to 112 (out through the trunk
+// as well) send no webhook at all.
 func TestOutgoingCall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{events: allEvents})
 	defer e.failLog(t)
-	anna := e.users[0]
-	const dialled, to = "0302220001", "49302220001"
-	from := digits(anna.Number)
-	trunk := e.trunkPeer(t, "uas.xml").start(t)
-	start := time.Now()
-	if !e.phoneCall(t, anna, dialled).run(t) || !trunk.wait(t) {
-		t.FailNow()
+	anna, bernd := e.users[0], e.users[1]
+
+	t.Run("outside number", func(t *testing.T) {
+		const dialled, to = "0302220001", "49302220001"
+		from := digits(anna.Number)
+		trunk := e.trunkPeer(t, "uas.xml").start(t)
+		start := time.Now()
+		if !e.phoneCall(t, anna, dialled).run(t) || !trunk.wait(t) {
+			t.FailNow()
+		}
+		end := time.Now()
+		match := and(path("/out"), field("to", to))
+		ans := e.hooks.one(t, hookWait, "answer", and(event("answer"), match))
+		hup := e.hooks.one(t, hookWait, "hangup", and(event("hangup"), match))
+		checkSigned(t, ans, e.secret)
+		checkSigned(t, hup, e.secret)
+		checkFields(t, ans, answerFields(anna, e.acct.ID, from, to, "out", to), nil)
+		checkFields(t, hup, hangupFields("normalClearing", from, to, "out", to, true), hangupChecks(start, end, 2*time.Second))
+		nc := e.hooks.one(t, hookWait, "newCall", and(event("newCall"), match))
+		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "out", anna), ans, hup)
+		if got := e.hooks.all(path("/in")); len(got) > 0 {
+			t.Errorf("the incoming URL got %d webhooks of an outgoing call: %s", len(got), got[0])
+		}
+	})
+
+	// silent checks that a call sends no webhook: nothing arrives while it
+	// lasts, nor in the second after it (answer and hangup are queued).
+	silent := func(t *testing.T, call func() bool) {
+		before := len(e.hooks.all(func(hook) bool { return true }))
+		if !call() {
+			t.FailNow()
+		}
+		time.Sleep(time.Second)
+		if got := e.hooks.all(func(hook) bool { return true }); len(got) > before {
+			t.Errorf("got %d webhooks, want none: %s", len(got)-before, got[before])
+		}
 	}
-	end := time.Now()
-	match := and(path("/out"), field("to", to))
-	ans := e.hooks.one(t, hookWait, "answer", and(event("answer"), match))
-	hup := e.hooks.one(t, hookWait, "hangup", and(event("hangup"), match))
-	checkSigned(t, ans, e.secret)
-	checkSigned(t, hup, e.secret)
-	checkFields(t, ans, answerFields(anna, e.acct.ID, from, to, "out", to), nil)
-	checkFields(t, hup, hangupFields("normalClearing", from, to, "out", to, true), hangupChecks(start, end, 2*time.Second))
-	nc := e.hooks.one(t, hookWait, "newCall", and(event("newCall"), match))
-	sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "out", anna), ans, hup)
-	if got := e.hooks.all(path("/in")); len(got) > 0 {
-		t.Errorf("the incoming URL got %d webhooks of an outgoing call: %s", len(got), got[0])
-	}
+
+	t.Run("internal call", func(t *testing.T) {
+		silent(t, func() bool {
+			phone := e.phone(t, bernd, "uas.xml").start(t)
+			return e.phoneCall(t, anna, bernd.Extension).run(t) && phone.wait(t)
+		})
+	})
+
+	t.Run("emergency number", func(t *testing.T) {
+		silent(t, func() bool {
+			trunk := e.trunkPeer(t, "uas.xml").start(t)
+			return e.phoneCall(t, anna, "112").run(t) && trunk.wait(t)
+		})
+	})
 }

@@ -2,7 +2,10 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -116,7 +119,92 @@ func TestConsumerDown(t *testing.T) {
 		t.Errorf("events of %d calls, want %d", len(perCall), downCalls)
 	}
 	t.Logf("%d distinct events, %d of them retried", len(byID), retried)
+	checkDeliveryLog(t, e, e.hooks.all(queued))
 	if t.Failed() {
 		t.Logf("receiver:\n%s", e.hooks.dump())
+	}
+}
+
+// checkDeliveryLog reads the account's delivery log over the API and
+// checks it against what the consumer got: every attempt of the events
+// is logged with its number (1, 2, …), the status the consumer answered
+// and the body sent, and only the last attempt of each event is ok.
+func checkDeliveryLog(t *testing.T, e *env, got []hook) {
+	t.Helper()
+	type delivery struct {
+		ID      string `json:"id"`
+		EventID string `json:"eventId"`
+		Event   string `json:"event"`
+		URL     string `json:"url"`
+		Attempt int    `json:"attempt"`
+		Status  int    `json:"status"`
+		OK      bool   `json:"ok"`
+		Request string `json:"request"`
+	}
+	logged := map[string][]delivery{}
+	ctx, cancel := context.WithTimeout(context.Background(), hookWait)
+	defer cancel()
+	for cursor, pages := "", 0; pages < 100; pages++ {
+		r, err := e.api.Expect(ctx, http.MethodGet, "/v1/webhooks/deliveries?limit=200&cursor="+url.QueryEscape(cursor), nil, e.acct.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Items []delivery `json:"items"`
+			Next  string     `json:"next"`
+		}
+		if err := r.Decode(&page); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page.Items {
+			logged[d.EventID] = append(logged[d.EventID], d)
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if len(logged) == 0 {
+		t.Fatal("GET /v1/webhooks/deliveries: the log is empty")
+	}
+	sent := map[string][]hook{}
+	for _, h := range got {
+		sent[h.EventID] = append(sent[h.EventID], h)
+	}
+	for id, hs := range sent {
+		ds := logged[id]
+		sort.Slice(ds, func(i, j int) bool { return ds[i].Attempt < ds[j].Attempt })
+		if len(ds) != len(hs) {
+			t.Errorf("event %s: %d attempts logged, the consumer got %d", id, len(ds), len(hs))
+			continue
+		}
+		for i, d := range ds {
+			last := i == len(ds)-1
+			switch {
+			case d.Attempt != i+1:
+				t.Errorf("event %s: attempts logged as %d at place %d", id, d.Attempt, i+1)
+			case d.URL != e.hooks.URL("/in") || d.Event != hs[0].event() || d.Request != string(hs[0].Body):
+				t.Errorf("event %s: logged %s to %s with %q, the consumer got %s", id, d.Event, d.URL, d.Request, hs[0])
+			case last && (!d.OK || d.Status != http.StatusOK), !last && (d.OK || d.Status != http.StatusInternalServerError):
+				t.Errorf("event %s: attempt %d of %d logged with status %d, ok %v", id, d.Attempt, len(ds), d.Status, d.OK)
+			}
+		}
+	}
+
+	// The log's resend action sends a delivery again: the same body and
+	// event id, signed anew.
+	h := got[0]
+	ds := logged[h.EventID]
+	r, err := e.api.Expect(ctx, http.MethodPost, "/v1/webhooks/deliveries/"+url.PathEscape(ds[len(ds)-1].ID)+"/resend", nil, e.acct.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := e.hooks.wait(len(sent[h.EventID])+1, hookWait, func(x hook) bool { return x.EventID == h.EventID })
+	if len(again) != len(sent[h.EventID])+1 {
+		t.Fatalf("resend of event %s (%s): the consumer got nothing more", h.EventID, r)
+	}
+	res := again[len(again)-1]
+	checkSigned(t, res, e.secret)
+	if !bytes.Equal(res.Body, h.Body) {
+		t.Errorf("resent body %s, first sent %s", res.Body, h.Body)
 	}
 }

@@ -178,6 +178,54 @@ func TestSteering(t *testing.T) {
 		t.Logf("the integration hung up after the digits: hangup cause %s", hup.Form.Get("cause"))
 	})
 
+	t.Run("forwarded", func(t *testing.T) {
+		// The forwarded leg's newCall is posted as the first one is, and
+		// its answer subscribes to that leg's answer and hangup.
+		e.hooks.respond(func(h hook) reply {
+			if h.event() == "newCall" {
+				return reply{Type: "application/xml", Body: `<Response ` + subscribe + `/>`}
+			}
+			return reply{}
+		})
+		from := e.caller() + "1"
+		dialled := digits(carla.Number)
+		phone := e.phone(t, bernd, "uas.xml").start(t)
+		start := time.Now()
+		if !e.trunkCall(t, "trunk_call.xml", from[:len(from)-1], dialled, 0).run(t) || !phone.wait(t) {
+			t.FailNow()
+		}
+		end := time.Now()
+		first := e.hooks.one(t, hookWait, "newCall", and(event("newCall"), callOf(from), func(h hook) bool { return h.Form.Get("diversion") == "" }))
+		orig := checkNewCall(t, first, e.secret, e.acct.ID, from, dialled, "in", carla)
+		// Carla's leg ends with cause forwarded.
+		hup := e.hooks.one(t, hookWait, "hangup", and(path("/hangup"), callOf(from), field("callId", orig)))
+		checkSigned(t, hup, e.secret)
+		checkFields(t, hup, hangupFields("forwarded", from, dialled, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		// The new leg has a call id of its own, points back to the first,
+		// and names the number first dialled as the diversion. Its to is
+		// the forwarding target (Bernd's extension here).
+		leg := e.hooks.one(t, hookWait, "newCall of the forwarded leg", and(event("newCall"), callOf(from), field("diversion", dialled)))
+		checkSigned(t, leg, e.secret)
+		checkFields(t, leg, url.Values{"event": {"newCall"}, "from": {from}, "to": {"*"}, "direction": {"in"}, "callId": {"*"},
+			"origCallId": {orig}, "xcid": {orig}, "user[]": {bernd.Name}, "userId[]": {bernd.ID}, "fullUserId[]": {e.acct.ID + bernd.ID},
+			"diversion": {dialled}}, nil)
+		id := leg.Form.Get("callId")
+		if id == "" || id == orig {
+			t.Errorf("forwarded leg's callId %q, want a new one (the first leg's is %q)", id, orig)
+		}
+		ans := e.hooks.one(t, hookWait, "answer", and(path("/answer"), field("callId", id)))
+		checkSigned(t, ans, e.secret)
+		wantAns := answerFields(bernd, e.acct.ID, from, "*", "in", "*")
+		wantAns["diversion"] = []string{dialled}
+		checkFields(t, ans, wantAns, nil)
+		end2 := e.hooks.one(t, hookWait, "hangup", and(path("/hangup"), field("callId", id)))
+		checkSigned(t, end2, e.secret)
+		wantHup := hangupFields("normalClearing", from, "*", "in", "*", true)
+		wantHup["diversion"] = []string{dialled}
+		checkFields(t, end2, wantHup, hangupChecks(start, end, 1200*time.Millisecond))
+		t.Logf("forwarded leg: to=%s answeringNumber=%s", leg.Form.Get("to"), ans.Form.Get("answeringNumber"))
+	})
+
 	t.Run("newCall hangs", func(t *testing.T) {
 		const hang = 10 * time.Second
 		e.hooks.respond(func(h hook) reply {
