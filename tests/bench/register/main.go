@@ -25,14 +25,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,11 +37,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/switchboard/switchboard/tests/api/apiclient"
+	"github.com/switchboard/switchboard/tests/bench/internal/benchstack"
 	"github.com/switchboard/switchboard/tests/harness"
 )
 
@@ -96,19 +92,10 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-// sipDomain is the local stack's SIP domain and digest realm (its
-// default), used by both targets.
-const sipDomain = "switchboard.local"
-
-// device is one phone's SIP identity.
-type device struct {
-	user, authUser, password string
-}
-
 // target is one registrar under load.
 type target struct {
 	name, addr string
-	proc       *proc
+	proc       *benchstack.Proc
 }
 
 // step is one sipp run.
@@ -179,17 +166,17 @@ func run(o options) error {
 	fmt.Printf("REGISTER with digest authentication (qop=auth), UDP on 127.0.0.1\n")
 	fmt.Printf("machine: %d CPUs (nproc), %s/%s; sipp, Switchboard and Kamailio all run on this machine\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	fmt.Printf("load average at the start: %s\n", loadAverage())
+	fmt.Printf("load average at the start: %s\n", benchstack.LoadAverage())
 	fmt.Printf("devices: %d, steps of %s, a step passes with < %.2f %% failed calls and ≥ 90 %% of its rate reached\n\n",
 		o.n, o.step, o.maxFail)
 
-	sb, err := startSwitchboard(ctx, root, dir)
+	sb, err := benchstack.StartSwitchboard(ctx, root, dir)
 	if err != nil {
 		return fmt.Errorf("switchboard: %w", err)
 	}
-	defer sb.stop()
+	defer sb.Stop()
 	t0 := time.Now()
-	devs, err := makeDevices(ctx, apiclient.New(sb.url), o.n)
+	devs, err := benchstack.Phones(ctx, apiclient.New(sb.URL), o.n, benchstack.MaxPerAccount)
 	if err != nil {
 		return err
 	}
@@ -199,14 +186,14 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("kamailio: %w", err)
 	}
-	defer kam.stop()
+	defer kam.Stop()
 
 	inf := filepath.Join(dir, "devices.csv")
 	if err := writeInjection(inf, devs); err != nil {
 		return err
 	}
 	var targets []target
-	for _, t := range []target{{"switchboard", sb.sipUDP, sb.proc}, {"kamailio", kam.addr, kam.proc}} {
+	for _, t := range []target{{"switchboard", sb.SIPUDP, sb.Proc}, {"kamailio", kam.addr, kam.Proc}} {
 		if o.targets[t.name] {
 			targets = append(targets, t)
 		}
@@ -227,7 +214,7 @@ func run(o options) error {
 			best[t.name] = append(best[t.name], b)
 		}
 	}
-	fmt.Printf("\nload average at the end: %s\n", loadAverage())
+	fmt.Printf("\nload average at the end: %s\n", benchstack.LoadAverage())
 	for _, t := range targets {
 		b := best[t.name]
 		fmt.Printf("highest rate with < %.2f %% failures: %-12s best %6d, median %6d REGISTER/s (rounds: %v)\n",
@@ -261,12 +248,12 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 			fmt.Printf("%-5d %-12s %7d   (skipped: the run's -timeout is near)\n", round+1, t.name, r)
 			break
 		}
-		cpu0, drops0 := t.proc.cpu(), udpDrops()
+		cpu0, drops0 := t.proc.CPU(), benchstack.UDPDrops()
 		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, r, o.step)
 		if err != nil {
 			return 0, fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
 		}
-		s.cpu, s.drops = t.proc.cpu()-cpu0, udpDrops()-drops0
+		s.cpu, s.drops = t.proc.CPU()-cpu0, benchstack.UDPDrops()-drops0
 		res := "pass"
 		switch {
 		case s.failPct() >= o.maxFail:
@@ -285,166 +272,19 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 	return best, nil
 }
 
-// udpDrops reads the kernel's count of UDP datagrams dropped because a
-// receive buffer was full (RcvbufErrors in /proc/net/snmp).
-func udpDrops() int64 {
-	b, err := os.ReadFile("/proc/net/snmp")
-	if err != nil {
-		return 0
-	}
-	var names []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || f[0] != "Udp:" {
-			continue
-		}
-		if names == nil {
-			names = f
-			continue
-		}
-		for i, n := range names {
-			if n == "RcvbufErrors" && i < len(f) {
-				v, _ := strconv.ParseInt(f[i], 10, 64)
-				return v
-			}
-		}
-	}
-	return 0
-}
-
 func median(v []int) int {
 	s := slices.Sorted(slices.Values(v))
 	return s[len(s)/2]
 }
 
-// loadAverage is the first line of /proc/loadavg: other work on the
-// machine skews the figures.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// perAccount is how many phone users one account gets: the largest plan
-// (Team 100) holds 100 users, the admin among them.
-const perAccount = 99
-
-// makeDevices signs up as many accounts (plan Team 100) as n users need and
-// creates n users with one phone each, then reads every phone's SIP
-// credentials. Accounts are filled in parallel, each one's users in turn
-// (an account's changes are serialized).
-func makeDevices(ctx context.Context, c *apiclient.Client, n int) ([]device, error) {
-	devs := make([]device, n)
-	accounts := (n + perAccount - 1) / perAccount
-	errs := make([]error, accounts)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for a := range accounts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			token, err := signUp(ctx, c, a)
-			if err != nil {
-				errs[a] = err
-				return
-			}
-			for i := a * perAccount; i < min(n, (a+1)*perAccount); i++ {
-				if devs[i], err = makeDevice(ctx, c, token, i); err != nil {
-					errs[a] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return devs, errors.Join(errs...)
-}
-
-// signUp creates an account on plan Team 100 and returns its admin's
-// session token.
-func signUp(ctx context.Context, c *apiclient.Client, a int) (string, error) {
-	email := fmt.Sprintf("bench%d.%d.%d@example.com", a, time.Now().UnixNano(), apiclient.Unique())
-	r, err := c.Expect(ctx, http.MethodPost, "/v1/accounts", map[string]any{
-		"company": fmt.Sprintf("Bench %d", a), "name": "Bench Admin", "email": email,
-		"password": apiclient.Password, "plan": "team-100",
-	}, "", http.StatusCreated)
-	if err != nil {
-		return "", fmt.Errorf("sign up: %w", err)
-	}
-	var out struct {
-		Session struct {
-			Token string `json:"token"`
-		} `json:"session"`
-	}
-	if err := r.Decode(&out); err != nil {
-		return "", err
-	}
-	if out.Session.Token == "" {
-		return "", fmt.Errorf("sign up: no session in %s", r)
-	}
-	return out.Session.Token, nil
-}
-
-func makeDevice(ctx context.Context, c *apiclient.Client, token string, i int) (device, error) {
-	ext := strconv.Itoa(2000 + i)
-	r, err := c.Expect(ctx, http.MethodPost, "/v1/users", map[string]any{
-		"name": "Bench " + ext, "email": fmt.Sprintf("bench%s.%d@example.com", ext, apiclient.Unique()), "extension": ext,
-		"devices": []any{map[string]any{"kind": "phone", "name": "p"}},
-	}, token, http.StatusCreated, http.StatusOK)
-	if err != nil {
-		return device{}, err
-	}
-	var created struct {
-		Devices []struct {
-			ID   string `json:"id"`
-			Kind string `json:"kind"`
-		} `json:"devices"`
-	}
-	if err := r.Decode(&created); err != nil {
-		return device{}, err
-	}
-	id := ""
-	for _, d := range created.Devices {
-		if d.Kind == "phone" {
-			id = d.ID
-		}
-	}
-	if id == "" {
-		return device{}, fmt.Errorf("user %s has no phone: %s", ext, r)
-	}
-	r, err = c.Expect(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(id)+"/credentials", nil, token)
-	if err != nil {
-		return device{}, err
-	}
-	var cr struct {
-		Domain            string `json:"domain"`
-		Username          string `json:"username"`
-		AuthorizationUser string `json:"authorizationUser"`
-		Password          string `json:"password"`
-	}
-	if err := r.Decode(&cr); err != nil {
-		return device{}, err
-	}
-	if cr.Username == "" || cr.AuthorizationUser == "" || cr.Password == "" {
-		return device{}, fmt.Errorf("incomplete credentials of %s: %s", id, r)
-	}
-	if cr.Domain != sipDomain {
-		return device{}, fmt.Errorf("device %s has SIP domain %q, want %q", id, cr.Domain, sipDomain)
-	}
-	return device{user: cr.Username, authUser: cr.AuthorizationUser, password: cr.Password}, nil
-}
-
 // writeInjection writes sipp's injection file in the format of
 // mediafleet/registrar/testdata/devices.csv.
-func writeInjection(path string, devs []device) error {
+func writeInjection(path string, devs []benchstack.Phone) error {
 	var b strings.Builder
 	b.WriteString("SEQUENTIAL\n")
 	for _, d := range devs {
 		fmt.Fprintf(&b, "%s;%s;[authentication username=%s password=%s];[authentication username=%[3]s password=not-%[4]s]\n",
-			d.user, sipDomain, d.authUser, d.password)
+			d.User, benchstack.SIPDomain, d.AuthUser, d.Password)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
@@ -484,9 +324,10 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, s
 	if err != nil && !errors.As(err, &exit) {
 		return s, err
 	}
-	ok, failed, perr := readStat(stat)
-	if perr != nil {
-		return s, fmt.Errorf("%v (exit %v)\n%s", perr, err, tail(out, 2000))
+	st, perr := benchstack.ReadStat(stat)
+	ok, failed, cerr := st.Calls()
+	if perr = errors.Join(perr, cerr); perr != nil {
+		return s, fmt.Errorf("%v (exit %v)\n%s", perr, err, benchstack.Tail(out, 2000))
 	}
 	s.ok = ok
 	s.failed = failed
@@ -495,221 +336,15 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, s
 	}
 	// elapsed includes sipp's start-up; take the calls' span from the
 	// statistics instead when it is known.
-	if d, ok := statElapsed(stat); ok && d > 0 {
+	if d, ok := st.Elapsed(); ok && d > 0 {
 		s.elapsed = d
 	}
 	return s, nil
 }
 
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
-}
-
-// readStat returns the cumulative successful and failed calls of the last
-// line of sipp's statistics file.
-func readStat(path string) (ok, failed int, err error) {
-	hdr, last, err := statLines(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	ok, err1 := strconv.Atoi(statField(hdr, last, "SuccessfulCall(C)"))
-	failed, err2 := strconv.Atoi(statField(hdr, last, "FailedCall(C)"))
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, 0, fmt.Errorf("sipp statistics %s: %w", path, err)
-	}
-	return ok, failed, nil
-}
-
-// statElapsed returns the elapsed time of the last statistics line.
-func statElapsed(path string) (time.Duration, bool) {
-	hdr, last, err := statLines(path)
-	if err != nil {
-		return 0, false
-	}
-	v := statField(hdr, last, "ElapsedTime(C)") // HH:MM:SS:uuuuuu
-	f := strings.Split(v, ":")
-	if len(f) != 4 {
-		return 0, false
-	}
-	var n [4]int
-	for i, x := range f {
-		if n[i], err = strconv.Atoi(x); err != nil {
-			return 0, false
-		}
-	}
-	return time.Duration(n[0])*time.Hour + time.Duration(n[1])*time.Minute + time.Duration(n[2])*time.Second +
-		time.Duration(n[3])*time.Microsecond, true
-}
-
-func statLines(path string) (hdr, last []string, err error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) < 2 {
-		return nil, nil, fmt.Errorf("sipp statistics %s: no data line", path)
-	}
-	return strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";"), nil
-}
-
-func statField(hdr, row []string, name string) string {
-	for i, h := range hdr {
-		if h == name && i < len(row) {
-			return row[i]
-		}
-	}
-	return ""
-}
-
-// freeUDP returns a free UDP port on 127.0.0.1.
-func freeUDP() (int, error) {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
-}
-
-// proc is a process the run started.
-type proc struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-func startProc(cmd *exec.Cmd) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.exited) }()
-	return p, nil
-}
-
-// cpu returns the processor time (user and system) the process and the
-// others of its process group have used so far, from /proc.
-func (p *proc) cpu() time.Duration {
-	pgid := p.cmd.Process.Pid
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	var ticks int64
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the command name, which is in parentheses:
-		// state ppid pgrp … utime (14th field) stime (15th).
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 13 || f[2] != strconv.Itoa(pgid) {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
-	}
-	return time.Duration(ticks) * time.Second / clockTicks
-}
-
-// clockTicks is USER_HZ, the unit of times in /proc/PID/stat: 100 on
-// Linux on every architecture Go supports.
-const clockTicks = 100
-
-// stop ends the process and its children (its own process group): SIGTERM,
-// then SIGKILL after 10 s.
-func (p *proc) stop() {
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.exited
-	}
-	time.Sleep(200 * time.Millisecond)
-	_ = syscall.Kill(-pgid, syscall.SIGKILL) // children left behind, if any
-}
-
-// switchboard is the local stack under load.
-type switchboard struct {
-	*proc
-	url, sipUDP string
-}
-
-func startSwitchboard(ctx context.Context, root, dir string) (*switchboard, error) {
-	bin := filepath.Join(dir, "switchboard-local")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build infra/local: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-data", filepath.Join(dir, "data"), "-http", "127.0.0.1:0", "-sip-udp", "127.0.0.1:0",
-		"-sip-tcp", "off", "-stun", "off", "-sip-domain", sipDomain, "-log-format", "text", "-log-level", "info",
-		"-signup-limit", "1000", "-login-limit", "1000")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SWITCHBOARD_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	p, err := startProc(cmd)
-	if err != nil {
-		return nil, err
-	}
-	ready := make(chan map[string]string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		sent := false
-		errorsShown := 0
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case !sent && strings.Contains(line, `msg="switchboard ready"`):
-				ready <- harness.ParseLogLine(line)
-				sent = true
-			case (strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN")) && errorsShown < 20:
-				errorsShown++
-				fmt.Fprintln(os.Stderr, "switchboard:", line)
-			}
-		}
-	}()
-	select {
-	case kv := <-ready:
-		if kv["http"] == "" || kv["sip_udp"] == "" {
-			p.stop()
-			return nil, fmt.Errorf("ready line without addresses: %v", kv)
-		}
-		return &switchboard{proc: p, url: "http://" + kv["http"], sipUDP: kv["sip_udp"]}, nil
-	case <-p.exited:
-		return nil, errors.New("exited before it was ready")
-	case <-time.After(harness.ReadyTimeout):
-	case <-ctx.Done():
-	}
-	p.stop()
-	return nil, errors.New("not ready in time")
-}
-
 // kamailio is the Kamailio registrar under load.
 type kamailio struct {
-	*proc
+	*benchstack.Proc
 	addr string
 }
 
@@ -774,7 +409,7 @@ request_route {
 }
 `
 
-func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamailio, error) {
+func startKamailio(ctx context.Context, bin, dir string, devs []benchstack.Phone) (*kamailio, error) {
 	db := filepath.Join(dir, "db")
 	if err := os.MkdirAll(db, 0o700); err != nil {
 		return nil, err
@@ -783,8 +418,8 @@ func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamail
 	sub.WriteString("id(int,auto) username(str) domain(str) password(str) ha1(str,null) ha1b(str,null)\n")
 	sameUser := true
 	for i, d := range devs {
-		fmt.Fprintf(&sub, "%d:%s:%s:%s::\n", i+1, dbtext(d.authUser), sipDomain, dbtext(d.password))
-		sameUser = sameUser && d.user == d.authUser
+		fmt.Fprintf(&sub, "%d:%s:%s:%s::\n", i+1, dbtext(d.AuthUser), benchstack.SIPDomain, dbtext(d.Password))
+		sameUser = sameUser && d.User == d.AuthUser
 	}
 	version := "table_name(str) table_version(int)\nsubscriber:7\nlocation:9\n"
 	if err := os.WriteFile(filepath.Join(db, "subscriber"), []byte(sub.String()), 0o600); err != nil {
@@ -793,7 +428,7 @@ func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamail
 	if err := os.WriteFile(filepath.Join(db, "version"), []byte(version), 0o600); err != nil {
 		return nil, err
 	}
-	port, err := freeUDP()
+	port, err := benchstack.FreeUDP()
 	if err != nil {
 		return nil, err
 	}
@@ -804,7 +439,7 @@ func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamail
 	children := max(runtime.NumCPU(), 2)
 	secret := fmt.Sprintf("bench%d", time.Now().UnixNano())
 	cfg := filepath.Join(dir, "kamailio.cfg")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, kamailioCfg, children, port, sipDomain, secret, db, flags), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, kamailioCfg, children, port, benchstack.SIPDomain, secret, db, flags), 0o600); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "kamailio.log"))
@@ -814,7 +449,7 @@ func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamail
 	defer logf.Close()
 	cmd := exec.Command(bin, "-DD", "-E", "-f", cfg, "-w", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "128", "-M", "16")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	p, err := startProc(cmd)
+	p, err := benchstack.StartProc(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -822,19 +457,19 @@ func startKamailio(ctx context.Context, bin, dir string, devs []device) (*kamail
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		select {
-		case <-p.exited:
+		case <-p.Exited():
 			b, _ := os.ReadFile(logf.Name())
-			return nil, fmt.Errorf("exited before it answered:\n%s", tail(b, 3000))
+			return nil, fmt.Errorf("exited before it answered:\n%s", benchstack.Tail(b, 3000))
 		default:
 		}
 		if answers(addr) {
-			return &kamailio{proc: p, addr: addr}, nil
+			return &kamailio{Proc: p, addr: addr}, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	p.stop()
+	p.Stop()
 	b, _ := os.ReadFile(logf.Name())
-	return nil, fmt.Errorf("no answer on %s:\n%s", addr, tail(b, 3000))
+	return nil, fmt.Errorf("no answer on %s:\n%s", addr, benchstack.Tail(b, 3000))
 }
 
 // dbtext escapes a db_text field.
@@ -853,7 +488,7 @@ func answers(addr string) bool {
 	l := c.LocalAddr().(*net.UDPAddr)
 	msg := fmt.Sprintf("OPTIONS sip:%[1]s SIP/2.0\r\nVia: SIP/2.0/UDP %[2]s;branch=z9hG4bK-bench-%[3]d;rport\r\n"+
 		"Max-Forwards: 70\r\nFrom: <sip:bench@%[1]s>;tag=%[3]d\r\nTo: <sip:%[1]s>\r\nCall-ID: bench-%[3]d@%[4]s\r\n"+
-		"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", sipDomain, l.String(), time.Now().UnixNano(), l.IP)
+		"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", benchstack.SIPDomain, l.String(), time.Now().UnixNano(), l.IP)
 	if _, err := c.Write([]byte(msg)); err != nil {
 		return false
 	}
