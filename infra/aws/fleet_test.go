@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,77 +14,6 @@ import (
 
 	"github.com/switchboard/switchboard/functions/gateway"
 )
-
-// testNetwork checks the VPC: two zones of public subnets for the fleet
-// and isolated ones for streamsync, no NAT gateway, and DynamoDB's gateway
-// endpoint.
-func (s synthesized) testNetwork(t *testing.T) {
-	check(t, func() { s.template.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1)) })
-	check(t, func() { s.template.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(0)) })
-	check(t, func() { s.template.ResourceCountIs(jsii.String("AWS::EC2::Subnet"), jsii.Number(4)) })
-	for _, tc := range []struct {
-		group, kind string
-		public      bool
-	}{
-		{subnetFleet, "Public", true},
-		{subnetSync, "Isolated", false},
-	} {
-		t.Run(tc.group+" subnets", func(t *testing.T) {
-			check(t, func() {
-				s.template.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Subnet"), props{
-					"MapPublicIpOnLaunch": tc.public,
-					"Tags": assertions.Match_ArrayWith(&[]any{
-						props{"Key": "aws-cdk:subnet-name", "Value": tc.group},
-						props{"Key": "aws-cdk:subnet-type", "Value": tc.kind},
-					}),
-				}, jsii.Number(vpcMaxAZs))
-			})
-			zones := map[float64]bool{}
-			for _, r := range s.resources {
-				if r.Type == "AWS::EC2::Subnet" && hasTag(r, "aws-cdk:subnet-name", tc.group) {
-					sel, _ := r.Properties["AvailabilityZone"].(map[string]any)["Fn::Select"].([]any)
-					if len(sel) > 0 {
-						zones[sel[0].(float64)] = true
-					}
-				}
-			}
-			if len(zones) != vpcMaxAZs {
-				t.Errorf("%s subnets span zones %v, want %d zones", tc.group, zones, vpcMaxAZs)
-			}
-		})
-	}
-	t.Run("isolated subnets have no default route", func(t *testing.T) {
-		for id, r := range s.resources {
-			if r.Type == "AWS::EC2::Route" && strings.HasPrefix(id, "Vpc"+subnetSync) {
-				t.Errorf("route %s in an isolated subnet: %v", id, r.Properties)
-			}
-		}
-	})
-	t.Run("dynamodb endpoint", func(t *testing.T) {
-		check(t, func() { s.template.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(1)) })
-		check(t, func() {
-			s.template.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), props{
-				"VpcEndpointType": "Gateway",
-				"ServiceName":     props{"Fn::Join": []any{"", []any{"com.amazonaws.", props{"Ref": "AWS::Region"}, ".dynamodb"}}},
-			})
-		})
-		ep := s.resources[s.logicalID(t, "AWS::EC2::VPCEndpoint", nil)]
-		for id, r := range s.resources {
-			if r.Type == "AWS::EC2::RouteTable" && strings.HasPrefix(id, "Vpc"+subnetSync) && !refersTo(ep.Properties["RouteTableIds"], id) {
-				t.Errorf("isolated route table %s has no route to the endpoint", id)
-			}
-		}
-	})
-	t.Run("prefix list lookup", func(t *testing.T) {
-		check(t, func() {
-			s.template.HasResourceProperties(jsii.String("Custom::AWS"), props{
-				"Create": props{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-					assertions.Match_StringLikeRegexp(jsii.String(`"action":"DescribePrefixLists".*"prefix-list-name"`)),
-				})}},
-			})
-		})
-	})
-}
 
 // testFleet checks the fleet with the default context: Graviton instances
 // with IMDSv2 and no key, an address per node, the security groups' exact
@@ -183,8 +111,8 @@ func (s synthesized) checkFleetSize(t *testing.T, n int) {
 	check(t, func() { s.template.ResourceCountIs(jsii.String("AWS::AutoScaling::AutoScalingGroup"), jsii.Number(1)) })
 	check(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), props{
-			"MinSize":        itoa(n),
-			"MaxSize":        itoa(n),
+			"MinSize":        strconv.Itoa(n),
+			"MaxSize":        strconv.Itoa(n),
 			"LaunchTemplate": props{"LaunchTemplateId": props{"Ref": assertions.Match_AnyValue()}},
 		})
 	})
@@ -252,132 +180,6 @@ func (s synthesized) launchTemplateData(t *testing.T) map[string]any {
 	data, _ := lt.Properties["LaunchTemplateData"].(map[string]any)
 	return data
 }
-
-// rule is one security group rule as the tests compare them.
-type rule struct {
-	Protocol string
-	From, To float64
-	Peer     string // a CIDR, "sg:<logical id>" or "prefix-list"
-}
-
-func (s synthesized) testFleetSecurityGroup(t *testing.T) {
-	fleetSG := s.logicalID(t, "AWS::EC2::SecurityGroup", isFleetSG)
-	syncSG := s.logicalID(t, "AWS::EC2::SecurityGroup", isSyncSG)
-	want := []rule{
-		{"udp", portSIP, portSIP, "0.0.0.0/0"},
-		{"tcp", portSIP, portSIP, "0.0.0.0/0"},
-		{"udp", portSTUN, portSTUN, "0.0.0.0/0"},
-		{"udp", portRTPFirst, portRTPLast, "0.0.0.0/0"},
-		{"tcp", portSync, portSync, "sg:" + syncSG},
-	}
-	got := s.ingress(fleetSG)
-	if !sameRules(got, want) {
-		t.Errorf("fleet ingress = %v, want exactly %v", got, want)
-	}
-	// The sync port is open to streamsync's group alone.
-	for _, r := range got {
-		if r.From <= portSync && portSync <= r.To && r.Protocol != "udp" && r.Peer != "sg:"+syncSG {
-			t.Errorf("sync port open to %s", r.Peer)
-		}
-	}
-}
-
-func (s synthesized) testSyncSecurityGroup(t *testing.T) {
-	fleetSG := s.logicalID(t, "AWS::EC2::SecurityGroup", isFleetSG)
-	syncSG := s.logicalID(t, "AWS::EC2::SecurityGroup", isSyncSG)
-	if got := s.ingress(syncSG); len(got) != 0 {
-		t.Errorf("streamsync ingress = %v, want none", got)
-	}
-	want := []rule{
-		{"tcp", portSync, portSync, "sg:" + fleetSG},
-		{"tcp", 443, 443, "prefix-list"},
-	}
-	if got := s.egress(syncSG); !sameRules(got, want) {
-		t.Errorf("streamsync egress = %v, want exactly %v", got, want)
-	}
-	// The prefix list is DynamoDB's, looked up at deploy time.
-	lookup := s.logicalID(t, "Custom::AWS", nil)
-	for _, r := range s.resources {
-		if r.Type == "AWS::EC2::SecurityGroupEgress" && r.Properties["DestinationPrefixListId"] != nil &&
-			!refersTo(r.Properties["DestinationPrefixListId"], lookup) {
-			t.Errorf("egress to prefix list %v, want the DynamoDB lookup", r.Properties["DestinationPrefixListId"])
-		}
-	}
-}
-
-// ingress returns the ingress rules of the security group: inline ones and
-// separate SecurityGroupIngress resources.
-func (s synthesized) ingress(sg string) []rule {
-	var out []rule
-	inline, _ := s.resources[sg].Properties["SecurityGroupIngress"].([]any)
-	for _, r := range inline {
-		out = append(out, toRule(r.(map[string]any), "CidrIp", "SourceSecurityGroupId", "SourcePrefixListId"))
-	}
-	for _, r := range s.resources {
-		if r.Type == "AWS::EC2::SecurityGroupIngress" && refersTo(r.Properties["GroupId"], sg) {
-			out = append(out, toRule(r.Properties, "CidrIp", "SourceSecurityGroupId", "SourcePrefixListId"))
-		}
-	}
-	return out
-}
-
-// egress returns the egress rules of the security group. CloudFormation
-// allows all egress of a group that has no egress rule at all, so a group
-// without rules reports that.
-func (s synthesized) egress(sg string) []rule {
-	var out []rule
-	inline, _ := s.resources[sg].Properties["SecurityGroupEgress"].([]any)
-	for _, r := range inline {
-		out = append(out, toRule(r.(map[string]any), "CidrIp", "DestinationSecurityGroupId", "DestinationPrefixListId"))
-	}
-	for _, r := range s.resources {
-		if r.Type == "AWS::EC2::SecurityGroupEgress" && refersTo(r.Properties["GroupId"], sg) {
-			out = append(out, toRule(r.Properties, "CidrIp", "DestinationSecurityGroupId", "DestinationPrefixListId"))
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, rule{"-1", 0, 65535, "0.0.0.0/0"})
-	}
-	return out
-}
-
-func toRule(p map[string]any, cidr, group, prefixList string) rule {
-	r := rule{Protocol: p["IpProtocol"].(string)}
-	r.From, _ = p["FromPort"].(float64)
-	r.To, _ = p["ToPort"].(float64)
-	switch {
-	case p[cidr] != nil:
-		r.Peer, _ = p[cidr].(string)
-	case p[group] != nil:
-		att, _ := p[group].(map[string]any)["Fn::GetAtt"].([]any)
-		if len(att) > 0 {
-			r.Peer = "sg:" + att[0].(string)
-		}
-	case p[prefixList] != nil:
-		r.Peer = "prefix-list"
-	default:
-		r.Peer = "other"
-	}
-	if v := p["CidrIpv6"]; v != nil {
-		r.Peer, _ = v.(string)
-	}
-	return r
-}
-
-func sameRules(got, want []rule) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			return false
-		}
-	}
-	return true
-}
-
-func isFleetSG(id string, _ resource) bool { return strings.HasPrefix(id, "FleetSecurityGroup") }
-func isSyncSG(id string, _ resource) bool  { return strings.HasPrefix(id, "SyncSecurityGroup") }
 
 func (s synthesized) fleetRoleID(t *testing.T) string {
 	t.Helper()
@@ -529,104 +331,6 @@ func flatten(v any) string {
 	return ""
 }
 
-// testUserData checks the setup script the instances run: the node
-// program from its asset, the address, the environment, the unit.
-func (s synthesized) testUserData(t *testing.T) {
-	ud, _ := s.launchTemplateData(t)["UserData"].(map[string]any)["Fn::Base64"]
-	script := flatten(ud)
-	if !strings.HasPrefix(script, "#!/bin/bash\n") {
-		t.Fatalf("user data is not a bash script:\n%.200s", script)
-	}
-	table := s.logicalID(t, "AWS::DynamoDB::Table", nil)
-	secret := s.logicalID(t, "AWS::SecretsManager::Secret", nil)
-	queue := s.logicalID(t, "AWS::SQS::Queue", func(id string, _ resource) bool { return strings.HasPrefix(id, "WebhookQueue") })
-	want := []string{
-		// Settings filled in from the stack.
-		"table='" + table + "'",
-		"secret_arn='" + secret + "'",
-		"queue_url='" + queue + "'",
-		"region='AWS::Region'",
-		"stack_name='AWS::StackName'",
-		"sip_domain='" + DefaultSIPDomain + "'",
-		"binary_url='s3://cdk-",
-		// Metadata through IMDSv2.
-		"X-aws-ec2-metadata-token",
-		"latest/meta-data/$1",
-		"instance_id=$(imds instance-id)",
-		"private_ip=$(imds local-ipv4)",
-		// The program and its user.
-		"install -m 0755 -o root -g root /tmp/switchboard-fleet /usr/local/bin/switchboard-fleet",
-		"useradd --system",
-		" switchboard\n",
-		// One of the fleet's addresses.
-		"Name=tag:${tag_key},Values=${stack_name}",
-		"tag_key='" + fleetTagKey + "'",
-		"AssociationId==null",
-		"aws ec2 associate-address",
-		"--no-allow-reassociation",
-		// Socket buffers.
-		"net.core.rmem_max",
-		"net.core.wmem_max",
-		"sysctl --system",
-		// The environment.
-		"install -m 0640 -o root -g switchboard /dev/null /etc/switchboard/fleet.env",
-		"SWITCHBOARD_TABLE=${table}\n",
-		"AWS_REGION=${region}\n",
-		"SWITCHBOARD_SIP_DOMAIN=${sip_domain}\n",
-		"SWITCHBOARD_NODE_ID=${instance_id}\n",
-		"SWITCHBOARD_PUBLIC_IP=${public_ip}\n",
-		"SWITCHBOARD_PRIVATE_IP=${private_ip}\n",
-		"SWITCHBOARD_FLEET_SECRET_ARN=${secret_arn}\n",
-		"SWITCHBOARD_SYNC_ADDR=${private_ip}:${sync_port}\n",
-		"sync_port='7070'",
-		"SWITCHBOARD_EVENT_QUEUE_URL=${queue_url}\n",
-		"SWITCHBOARD_RTP_PORTS=${rtp_ports}\n",
-		"rtp_ports='20000-39999'",
-		// The unit.
-		"/etc/systemd/system/switchboard-fleet.service",
-		"Restart=always\n",
-		"User=switchboard\n",
-		"AmbientCapabilities=CAP_NET_BIND_SERVICE\n",
-		"LimitNOFILE=1048576\n",
-		"EnvironmentFile=/etc/switchboard/fleet.env\n",
-		"ExecStart=/usr/local/bin/switchboard-fleet\n",
-		"systemctl enable --now switchboard-fleet\n",
-	}
-	for _, w := range want {
-		if !strings.Contains(script, w) {
-			t.Errorf("user data lacks %q", w)
-		}
-	}
-	// The address is taken before the environment names it.
-	if strings.Index(script, "associate-address") > strings.Index(script, "SWITCHBOARD_PUBLIC_IP=") {
-		t.Error("user data writes the public address before it associates one")
-	}
-}
-
-// TestFleetSetupScript checks that the rendered setup script is valid bash.
-func TestFleetSetupScript(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
-	script, err := fleetUserData(fleetSetup{
-		Region: "eu-central-1", StackName: "Switchboard", BinaryURL: "s3://bucket/key", Table: "table",
-		SIPDomain: "sip.example.com", SecretARN: "arn:secret", QueueURL: "https://queue", RTPPorts: "20000-39999",
-		SyncPort: portSync, TagKey: fleetTagKey,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "setup.sh")
-	writeFile(t, path, script)
-	if out, err := exec.Command(bash, "-n", path).CombinedOutput(); err != nil {
-		t.Errorf("bash -n: %v\n%s", err, out)
-	}
-	if strings.Contains(script, "{{") || strings.Contains(script, "<no value>") {
-		t.Errorf("unfilled template field in the script")
-	}
-}
-
 // TestFleetContext synthesizes with the fleet's context values set, as
 // `cdk synth -c fleetSize=3 -c fleetInstanceType=m7g.xlarge` would, and
 // checks the group's size, the addresses and the instance type follow.
@@ -681,15 +385,3 @@ func TestReadConfigRejectsFleetSize(t *testing.T) {
 		}
 	}
 }
-
-func hasTag(r resource, key, value string) bool {
-	tags, _ := r.Properties["Tags"].([]any)
-	for _, tag := range tags {
-		if m, ok := tag.(map[string]any); ok && m["Key"] == key && m["Value"] == value {
-			return true
-		}
-	}
-	return false
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
