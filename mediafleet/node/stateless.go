@@ -33,8 +33,13 @@ type stateless struct {
 	front *udpFront
 	to    netip.AddrPort // where the answer goes
 	key   []byte         // the request's entry in the answer cache; nil: none
-	sent  bool
-	buf   bytes.Buffer
+	// from and source are the last source address and its text: most
+	// datagrams a reader reads in a row come from a few peers (a proxy,
+	// a load generator), so the text is made once for them.
+	from   netip.AddrPort
+	source string
+	sent   bool
+	buf    bytes.Buffer
 }
 
 // closedDone is the Done channel of every stateless transaction: it is
@@ -59,7 +64,10 @@ func (s *stateless) serve(h Handler, data []byte, from netip.AddrPort) bool {
 		return false
 	}
 	req.SetTransport("UDP")
-	req.SetSource(from.String())
+	if from != s.from || s.source == "" {
+		s.from, s.source = from, from.String()
+	}
+	req.SetSource(s.source)
 	s.to = answerAddr(via, from)
 	s.sent = false
 	s.key = answerKey(s.key[:0], via, cseq.MethodName)

@@ -94,9 +94,18 @@ func parseContacts(req *sip.Request, lim expiryLimits) (contactPlan, error) {
 			return plan, errTooBrief
 		}
 		exp = min(exp, lim.max)
-		plan.changes = append(plan.changes, contactChange{uri: c.Address, key: c.Address.String(), expires: exp})
+		plan.changes = append(plan.changes, contactChange{uri: c.Address, key: uriText(&c.Address), expires: exp})
 	}
 	return plan, nil
+}
+
+// uriText is uri.String() with the text written into one buffer sized
+// up front.
+func uriText(uri *sip.Uri) string {
+	var b strings.Builder
+	b.Grow(32 + len(uri.User) + len(uri.Host) + 32*len(uri.UriParams))
+	uri.StringWrite(&b)
+	return b.String()
 }
 
 // parseSeconds reads a delta-seconds value (RFC 3261 section 25.1). Values

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -189,7 +191,7 @@ func (r *Registrar) register(req *sip.Request, dev *directory.Device, now time.T
 		c.Params.Add("expires", strconv.FormatInt(int64(remaining(b.Expires, now)/time.Second), 10))
 		extra = append(extra, c)
 	}
-	extra = append(extra, sip.NewHeader("Date", now.UTC().Format(http1123)))
+	extra = append(extra, r.dates.header(now))
 	return r.reply(req, sip.StatusOK, "OK", extra...)
 }
 
@@ -220,20 +222,88 @@ func (r *Registrar) challenge(req *sip.Request, now time.Time, stale bool) *sip.
 	)
 }
 
-// reply builds a response to req carrying the Server header and extra.
-// sipgo adds received and rport to the top Via when the client asked for
-// rport (RFC 3581), and a To tag.
+// reply builds a response to req carrying extra and the Server header.
+// It is sipgo's NewResponseFromRequest cut to what a REGISTER's answer
+// holds, without its copies: the Via fields, From, Call-ID and CSeq of
+// the request are shared with it (neither is changed afterwards), the top
+// Via is copied to get received and rport when the client asked for rport
+// (RFC 3581), To is copied to get a tag, and Content-Length: 0 goes last.
 func (r *Registrar) reply(req *sip.Request, code int, reason string, extra ...sip.Header) *sip.Response {
-	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res := sip.NewResponse(code, reason)
 	res.SipVersion = "SIP/2.0"
-	// Content-Length goes last, after the headers added here.
-	res.RemoveHeader("Content-Length")
+	top := true
+	for _, h := range req.Headers() {
+		via, ok := h.(*sip.ViaHeader)
+		if !ok {
+			continue
+		}
+		if top {
+			top = false
+			if v, ok := via.Params.Get("rport"); ok && v == "" {
+				via = via.Clone()
+				host, port, _ := net.SplitHostPort(req.Source())
+				via.Params.Add("rport", port)
+				via.Params.Add("received", host)
+			}
+		}
+		res.AppendHeader(via)
+	}
+	if h := req.From(); h != nil {
+		res.AppendHeader(h)
+	}
+	if h := req.To(); h != nil {
+		res.AppendHeader(toWithTag(h))
+	}
+	if h := req.CallID(); h != nil {
+		res.AppendHeader(h)
+	}
+	if h := req.CSeq(); h != nil {
+		res.AppendHeader(h)
+	}
 	for _, h := range extra {
 		res.AppendHeader(h)
 	}
-	res.AppendHeader(sip.NewHeader("Server", r.cfg.UserAgent))
+	res.AppendHeader(r.server)
 	res.SetBody(nil)
+	res.SetTransport(req.Transport())
+	res.SetDestination(req.Source())
 	return res
+}
+
+// toWithTag returns the To field of an answer: the request's, with a tag
+// of the registrar's unless it has one (RFC 3261 section 8.2.6.2). The
+// tag is 64 random bits from the runtime's ChaCha8 generator, which is
+// seeded from the system's randomness: unique and unguessable, as section
+// 19.3 asks, without a system call.
+func toWithTag(h *sip.ToHeader) *sip.ToHeader {
+	if h.Params.Has("tag") {
+		return h
+	}
+	to := &sip.ToHeader{DisplayName: h.DisplayName, Address: h.Address}
+	to.Params = make(sip.HeaderParams, len(h.Params), len(h.Params)+1)
+	copy(to.Params, h.Params)
+	to.Params.Add("tag", strconv.FormatUint(rand.Uint64(), 36))
+	return to
+}
+
+// dateCache keeps the Date header field of the current second, which
+// every answer of that second carries. Answers share the field; nothing
+// changes a header field of an answer once it is built.
+type dateCache struct{ v atomic.Pointer[dateValue] }
+
+type dateValue struct {
+	sec int64
+	h   sip.Header
+}
+
+func (c *dateCache) header(now time.Time) sip.Header {
+	sec := now.Unix()
+	if d := c.v.Load(); d != nil && d.sec == sec {
+		return d.h
+	}
+	d := &dateValue{sec: sec, h: sip.NewHeader("Date", now.UTC().Format(http1123))}
+	c.v.Store(d)
+	return d.h
 }
 
 // findHeader returns the first header field called name. Unlike sipgo's

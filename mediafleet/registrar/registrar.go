@@ -172,6 +172,8 @@ type Registrar struct {
 	byDevice *digest.Limiter
 	bindings *bindings
 	writer   *writer
+	dates    dateCache
+	server   sip.Header // the Server field every answer shares
 }
 
 // New validates cfg and returns a registrar that authenticates devices
@@ -197,6 +199,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 		byDevice: digest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		bindings: newBindings(),
 		writer:   newWriter(st),
+		server:   sip.NewHeader("Server", cfg.UserAgent),
 	}
 	r.log.Info("registrar configured", "realm", cfg.Realm, "node", cfg.Node,
 		"expires_min", cfg.MinExpires.String(), "expires_max", cfg.MaxExpires.String(),

@@ -58,6 +58,8 @@ type options struct {
 	maxFail    float64
 	relayCalls string
 	timeout    time.Duration
+	perfRate   int
+	perfOut    string
 }
 
 func main() {
@@ -70,6 +72,8 @@ func main() {
 	flag.Float64Var(&o.maxFail, "max-fail", 0.1, "failed calls (percent) a step may have and still pass")
 	flag.StringVar(&o.relayCalls, "relay-calls", "500,1000,2000", "concurrent calls for relaybench (empty: skip it)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound of the whole run")
+	flag.IntVar(&o.perfRate, "perf-rate", 0, "profile the stack with Linux perf (perf record -g) during the step of this rate")
+	flag.StringVar(&o.perfOut, "perf-out", "calls.perf.data", "perf's output file for -perf-rate (read it with perf report -i)")
 	flag.Parse()
 	for _, f := range strings.Split(rates, ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
@@ -163,8 +167,17 @@ func run(o options) error {
 			fmt.Printf("%7d   (skipped: the run's -timeout is near)\n", r)
 			break
 		}
+		var perf *benchstack.Proc
+		if r == o.perfRate {
+			if perf, err = benchstack.Perf(sb.Proc, o.perfOut); err != nil {
+				return err
+			}
+		}
 		cpu0, drops0 := sb.CPU(), benchstack.UDPDrops()
 		s, err := placeCalls(ctx, sippBin, dir, sb.SIPUDP, r, o)
+		if perf != nil {
+			perf.Interrupt()
+		}
 		if err != nil {
 			return fmt.Errorf("sipp at %d calls/s: %w", r, err)
 		}

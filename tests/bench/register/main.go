@@ -109,6 +109,8 @@ type step struct {
 	// socket's receive buffer during the step, on any socket: sipp's
 	// or the target's. Each costs a retransmission 0.5 s later.
 	drops int64
+	// failures names sipp's failure counters that are not zero.
+	failures string
 }
 
 // cpuPerDialog is the target's processor time per REGISTER dialog.
@@ -261,8 +263,8 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 		case !s.passed(o.maxFail):
 			res = "slow" // no failures, but sipp could not keep the rate
 		}
-		fmt.Printf("%-5d %-12s %7d %9.0f %10d %7d %9.3f %13.1f %8d %8s\n", round+1, t.name, r, s.achieved(), s.ok, s.failed, s.failPct(),
-			float64(s.cpuPerDialog().Nanoseconds())/1e3, s.drops, res)
+		fmt.Printf("%-5d %-12s %7d %9.0f %10d %7d %9.3f %13.1f %8d %8s  %s\n", round+1, t.name, r, s.achieved(), s.ok, s.failed, s.failPct(),
+			float64(s.cpuPerDialog().Nanoseconds())/1e3, s.drops, res, s.failures)
 		if res != "pass" {
 			break
 		}
@@ -331,6 +333,7 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, s
 	}
 	s.ok = ok
 	s.failed = failed
+	s.failures = st.Failures()
 	if missing := calls - ok - failed; missing > 0 {
 		s.failed += missing // calls sipp did not finish count as failed
 	}

@@ -99,6 +99,31 @@ func (p *Proc) Stop() {
 	_ = syscall.Kill(-pgid, syscall.SIGKILL) // children left behind, if any
 }
 
+// Interrupt sends the process SIGINT and waits up to 10 s for it to exit
+// (perf writes its data then), then stops it.
+func (p *Proc) Interrupt() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+	}
+	p.Stop()
+}
+
+// Perf starts Linux perf recording target's processor samples with call
+// graphs into out, until Interrupt. perf reads Go's symbols and frame
+// pointers, so a binary the script does not own (no pprof endpoint) can
+// be profiled while it serves.
+func Perf(target *Proc, out string) (*Proc, error) {
+	bin, err := exec.LookPath("perf")
+	if err != nil {
+		return nil, errors.New("perf is not installed (apt-get install linux-perf)")
+	}
+	cmd := exec.Command(bin, "record", "-F", "999", "-g", "-p", strconv.Itoa(target.cmd.Process.Pid), "-o", out)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return StartProc(cmd)
+}
+
 // Switchboard is the local stack (infra/local) under load.
 type Switchboard struct {
 	*Proc
