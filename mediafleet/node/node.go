@@ -368,6 +368,13 @@ func (n *Node) KeepAlive(ctx context.Context, transport, addr string, target sip
 		req := sip.NewRequest(sip.OPTIONS, target)
 		req.SetTransport("UDP")
 		req.SetDestination(addr)
+		// From the listening socket, whose mapping in the peer's NAT
+		// the keep-alive is for. sipgo does not learn the peer's address
+		// from its REGISTER (the node's readers answer those), so the
+		// socket is named rather than looked up by the peer's address.
+		if a, ok := n.UDPAddr().(*net.UDPAddr); ok {
+			req.Laddr = sip.Addr{IP: a.IP, Port: a.Port}
+		}
 		if _, err := n.cli.Do(ctx, req); err != nil {
 			return fmt.Errorf("node: keep-alive to %s: %w", addr, err)
 		}

@@ -32,6 +32,11 @@ func TestKeepAlive(t *testing.T) {
 			if req.Recipient.String() != contactA {
 				t.Errorf("OPTIONS to %s, want the contact %s", req.Recipient.String(), contactA)
 			}
+			// From the node's listening socket, or the phone's NAT
+			// mapping would not be the one refreshed.
+			if req.Source() != e.addr("udp") {
+				t.Errorf("OPTIONS from %s, want the node's socket %s", req.Source(), e.addr("udp"))
+			}
 		case <-time.After(replyTimeout):
 			t.Fatal("no OPTIONS keep-alive arrived")
 		}

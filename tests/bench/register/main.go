@@ -15,10 +15,17 @@
 // failed calls. A step passes only when sipp also reached at least 90 % of
 // the rate asked for (else the step is "slow": the target kept up no
 // faster); the stepping of a target stops at its first failing
-// step. Everything listens and sends on 127.0.0.1 only, every sipp run is
-// bounded in calls and time, and the whole run is bounded by -timeout.
+// step. Each step also prints the target's processor time per REGISTER
+// dialog (all its processes) and the datagrams the kernel dropped for a
+// full receive buffer (sipp's or the target's; each costs a 0.5 s
+// retransmission). With -rounds the whole stepping is repeated, the
+// targets taking turns going first, and the best and the median of each
+// one's highest passing rate are printed with their ratios; the machine's
+// load average is printed at the start and the end. Everything listens
+// and sends on 127.0.0.1 only, every sipp run is bounded in calls and
+// time, and the whole run is bounded by -timeout.
 //
-//	go run ./tests/bench/register [-n 200] [-rates 1000,2000,4000,...] [-step 5s]
+//	go run ./tests/bench/register [-n 200] [-rates 1000,2000,4000,...] [-step 5s] [-rounds 3 -timeout 15m]
 //
 // Kamailio is the Debian package kamailio (apt-get install -y kamailio),
 // sipp the Debian package sip-tester.
@@ -200,6 +207,15 @@ func run(o options) error {
 			targets = append(targets, t)
 		}
 	}
+	// Every sipp run uses the same local port, so the phones' contacts
+	// stay the same from step to step: a new port would add a second
+	// binding per device, and the 200 lists the older one first, whose
+	// expires the scenario's check would not match. (sipp's default port,
+	// 5060, may be taken by another sipp on the machine.)
+	sippPort, err := benchstack.FreeUDP()
+	if err != nil {
+		return err
+	}
 	best := map[string][]int{}
 	fmt.Printf("\n%-5s %-12s %7s %9s %10s %7s %9s %13s %8s %8s\n", "round", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "cpu µs/dialog", "drops", "result")
 	for round := range o.rounds {
@@ -209,7 +225,7 @@ func run(o options) error {
 			slices.Reverse(order)
 		}
 		for _, t := range order {
-			b, err := steps(ctx, o, t, round, sippBin, scenario, inf, filepath.Join(dir, "sipp"))
+			b, err := steps(ctx, o, t, round, sippBin, scenario, inf, filepath.Join(dir, "sipp"), sippPort)
 			if err != nil {
 				return err
 			}
@@ -243,7 +259,7 @@ func run(o options) error {
 
 // steps steps the rate up against one target until a step fails and
 // returns the highest rate that passed (0 for none).
-func steps(ctx context.Context, o options, t target, round int, sippBin, scenario, inf, dir string) (int, error) {
+func steps(ctx context.Context, o options, t target, round int, sippBin, scenario, inf, dir string, sippPort int) (int, error) {
 	best := 0
 	for _, r := range o.rates {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < o.step+30*time.Second {
@@ -251,7 +267,7 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 			break
 		}
 		cpu0, drops0 := t.proc.CPU(), benchstack.UDPDrops()
-		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, r, o.step)
+		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, sippPort, r, o.step)
 		if err != nil {
 			return 0, fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
 		}
@@ -294,7 +310,7 @@ func writeInjection(path string, devs []benchstack.Phone) error {
 // sipp runs one bounded step: calls = rate × step, at most the calls of
 // two seconds open at once, every call failing after 5 s without an
 // answer, and the whole run killed after step + 30 s.
-func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, stepDur time.Duration) (step, error) {
+func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, port, rate int, stepDur time.Duration) (step, error) {
 	calls := int(float64(rate) * stepDur.Seconds())
 	s := step{rate: rate, calls: calls}
 	if err := os.RemoveAll(dir); err != nil {
@@ -309,7 +325,7 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, rate int, s
 	stat := filepath.Join(dir, "stat.csv")
 	cmd := exec.CommandContext(rctx, bin,
 		"-sf", scenario, "-inf", inf,
-		"-t", "u1", "-i", "127.0.0.1",
+		"-t", "u1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-r", strconv.Itoa(rate), "-rp", "1000",
 		"-m", strconv.Itoa(calls), "-l", strconv.Itoa(max(2*rate, 50)),
 		"-recv_timeout", "5000",
