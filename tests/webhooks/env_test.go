@@ -87,11 +87,15 @@ type setup struct {
 	carla bool
 	// args are extra flags of the stack.
 	args []string
+	// jsonOut gives Bernd an override of the outgoing URL: /json, with
+	// bodies in JSON, subscribed to every event.
+	jsonOut bool
 }
 
 // newEnv starts a stack whose trunk is 127.0.0.1:<free port>, signs an
 // account up, creates two users with a desk phone each (Anna with the
-// account's first number, which is also her caller id; Bernd), a group
+// account's first number, which is also her caller id; Bernd with the
+// fourth, the same), a group
 // of both with the second number, points the account's incoming and
 // outgoing webhook URLs at a receiver, and registers both phones.
 func newEnv(t *testing.T, s setup) *env {
@@ -106,12 +110,12 @@ func newEnv(t *testing.T, s setup) *env {
 	if e.acct, err = e.api.SignUp(ctx, "Webhooks GmbH", fmt.Sprintf("webhooks.%d.%d@example.com", time.Now().UnixNano(), apiclient.Unique())); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.acct.Numbers) < 3 {
-		t.Fatalf("account came with numbers %v, want three or more", e.acct.Numbers)
+	if len(e.acct.Numbers) < 4 {
+		t.Fatalf("account came with numbers %v, want four or more", e.acct.Numbers)
 	}
 	e.users = []*user{
 		e.newUser(ctx, "Anna Alpha", "11", e.acct.Numbers[0]),
-		e.newUser(ctx, "Bernd Beta", "12", ""),
+		e.newUser(ctx, "Bernd Beta", "12", e.acct.Numbers[3]),
 	}
 	if s.carla {
 		carla := e.newUser(ctx, "Carla Gamma", "13", e.acct.Numbers[2])
@@ -122,7 +126,7 @@ func newEnv(t *testing.T, s setup) *env {
 		e.users = append(e.users, carla)
 	}
 	e.group = e.newGroup(ctx, "Sales", "20", e.acct.Numbers[1], e.users...)
-	e.setWebhooks(ctx, s.events)
+	e.setWebhooks(ctx, s)
 	writeFile(t, e.dir, "g711a.pcap", callstest.PCMAPcap(25))
 	for _, u := range e.users {
 		e.register(ctx, u)
@@ -203,17 +207,23 @@ func (e *env) newGroup(ctx context.Context, name, ext, number string, members ..
 }
 
 // setWebhooks points the account's incoming and outgoing URLs at the
-// receiver (/in and /out) and keeps the signing secret the answer shows.
-func (e *env) setWebhooks(ctx context.Context, events []string) {
+// receiver (/in and /out), and Bernd's override at /json when asked, and
+// keeps the signing secret the answer shows.
+func (e *env) setWebhooks(ctx context.Context, s setup) {
 	t := e.t
 	hook := func(p string) map[string]any {
 		h := map[string]any{"url": e.hooks.URL(p), "format": "form"}
-		if len(events) > 0 {
-			h["events"] = events
+		if len(s.events) > 0 {
+			h["events"] = s.events
 		}
 		return h
 	}
-	r, err := e.api.Expect(ctx, http.MethodPut, "/v1/webhooks", map[string]any{"incoming": hook("/in"), "outgoing": hook("/out")}, e.acct.Token)
+	settings := map[string]any{"incoming": hook("/in"), "outgoing": hook("/out")}
+	if s.jsonOut {
+		settings["overrides"] = []any{map[string]any{"userId": e.users[1].ID,
+			"outgoing": map[string]any{"url": e.hooks.URL("/json"), "format": "json", "events": []string{"newCall", "answer", "hangup"}}}}
+	}
+	r, err := e.api.Expect(ctx, http.MethodPut, "/v1/webhooks", settings, e.acct.Token)
 	if err != nil {
 		t.Fatal(err)
 	}

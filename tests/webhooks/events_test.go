@@ -196,10 +196,11 @@ func TestIncomingCall(t *testing.T) {
 // answers; the account's outgoing URL gets newCall, answer and hangup with
 // direction out, from Anna's number to the number dialled in E.164. Her
 // calls to Bernd's extension (internal) and to 112 (out through the trunk
-// as well) send no webhook at all.
+// as well) send no webhook at all. Bernd's calls go to his override of
+// the outgoing URL instead, in JSON.
 func TestOutgoingCall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, setup{events: allEvents})
+	e := newEnv(t, setup{events: allEvents, jsonOut: true})
 	defer e.failLog(t)
 	anna, bernd := e.users[0], e.users[1]
 
@@ -223,6 +224,33 @@ func TestOutgoingCall(t *testing.T) {
 		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "out", anna), ans, hup)
 		if got := e.hooks.all(path("/in")); len(got) > 0 {
 			t.Errorf("the incoming URL got %d webhooks of an outgoing call: %s", len(got), got[0])
+		}
+	})
+
+	t.Run("per-user URL in JSON", func(t *testing.T) {
+		const dialled, to = "0302220002", "49302220002"
+		from := digits(bernd.Number)
+		trunk := e.trunkPeer(t, "uas.xml").start(t)
+		if !e.phoneCall(t, bernd, dialled).run(t) || !trunk.wait(t) {
+			t.FailNow()
+		}
+		match := and(path("/json"), field("to", to))
+		nc := e.hooks.one(t, hookWait, "newCall", and(event("newCall"), match))
+		ans := e.hooks.one(t, hookWait, "answer", and(event("answer"), match))
+		hup := e.hooks.one(t, hookWait, "hangup", and(event("hangup"), match))
+		callID := nc.get("callId")
+		checkJSON(t, nc, map[string]any{"event": "newCall", "eventId": nc.EventID, "from": from, "to": to, "direction": "out",
+			"callId": "*", "origCallId": callID, "xcid": "*", "user": []string{bernd.Name}, "userId": []string{bernd.ID},
+			"fullUserId": []string{e.acct.ID + bernd.ID}})
+		checkJSON(t, ans, map[string]any{"event": "answer", "eventId": ans.EventID, "callId": callID, "user": bernd.Name,
+			"userId": bernd.ID, "fullUserId": e.acct.ID + bernd.ID, "from": from, "to": to, "direction": "out", "answeringNumber": to})
+		checkJSON(t, hup, map[string]any{"event": "hangup", "eventId": hup.EventID, "callId": callID, "cause": "normalClearing",
+			"from": from, "to": to, "direction": "out", "answeringNumber": to, "duration": anyNumber, "answerTime": "*"})
+		for _, h := range []hook{nc, ans, hup} {
+			checkSigned(t, h, e.secret)
+		}
+		if got := e.hooks.all(and(path("/out"), field("to", to))); len(got) > 0 {
+			t.Errorf("the account's outgoing URL got %d webhooks of a call of a user with an override: %s", len(got), got[0])
 		}
 	})
 

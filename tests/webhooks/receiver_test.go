@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,8 +19,11 @@ import (
 	"time"
 )
 
-// formType is the Content-Type of every body in the compatible format.
-const formType = "application/x-www-form-urlencoded; charset=UTF-8"
+// Content-Types of the compatible format's bodies and of JSON bodies.
+const (
+	formType = "application/x-www-form-urlencoded; charset=UTF-8"
+	jsonType = "application/json; charset=UTF-8"
+)
 
 // hook is one request the consumer received.
 type hook struct {
@@ -27,12 +31,22 @@ type hook struct {
 	Header  http.Header
 	Body    []byte
 	Form    url.Values
+	JSON    map[string]any // the body, when it is JSON
 	Recv    time.Time
 	Status  int // what the consumer answered
 	EventID string
 }
 
-func (h hook) event() string { return h.Form.Get("event") }
+func (h hook) event() string { return h.get("event") }
+
+// get returns a string field of the body, form or JSON.
+func (h hook) get(name string) string {
+	if h.JSON != nil {
+		s, _ := h.JSON[name].(string)
+		return s
+	}
+	return h.Form.Get(name)
+}
 
 func (h hook) String() string {
 	return fmt.Sprintf("%s %s -> %d (event id %s)", h.Path, h.Body, h.Status, h.EventID)
@@ -103,7 +117,11 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	h := hook{Path: req.URL.Path, Header: req.Header.Clone(), Body: body, Recv: recv, EventID: req.Header.Get("X-Switchboard-Event-Id")}
-	h.Form, _ = url.ParseQuery(string(body))
+	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/json") {
+		_ = json.Unmarshal(body, &h.JSON)
+	} else {
+		h.Form, _ = url.ParseQuery(string(body))
+	}
 	r.mu.Lock()
 	answer := r.answer
 	r.mu.Unlock()
@@ -204,7 +222,7 @@ func and(ms ...func(h hook) bool) func(h hook) bool {
 }
 
 func field(name, value string) func(h hook) bool {
-	return func(h hook) bool { return h.Form.Get(name) == value }
+	return func(h hook) bool { return h.get(name) == value }
 }
 
 func path(p string) func(h hook) bool {
@@ -212,13 +230,17 @@ func path(p string) func(h hook) bool {
 }
 
 // checkSigned checks what every request carries: the compatible format's
-// Content-Type, and a signature made with the secret the API showed over
-// the timestamp, a dot and the raw body, with a timestamp of the moment
-// it was sent.
+// Content-Type (or JSON's, for a body in JSON), and a signature made with
+// the secret the API showed over the timestamp, a dot and the raw body,
+// with a timestamp of the moment it was sent.
 func checkSigned(t testing.TB, h hook, secret string) {
 	t.Helper()
-	if ct := h.Header.Get("Content-Type"); ct != formType {
-		t.Errorf("%s: Content-Type %q, want %q", h.event(), ct, formType)
+	ctype := formType
+	if h.JSON != nil {
+		ctype = jsonType
+	}
+	if ct := h.Header.Get("Content-Type"); ct != ctype {
+		t.Errorf("%s: Content-Type %q, want %q", h.event(), ct, ctype)
 	}
 	ts := h.Header.Get("X-Switchboard-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -279,3 +301,61 @@ func checkFields(t testing.TB, h hook, want url.Values, check map[string]func(st
 		}
 	}
 }
+
+// checkJSON checks that a JSON body has exactly the fields of want, each
+// with its value and JSON type: strings, numbers, and lists of strings in
+// any order; "*" admits any string, anyNumber any number.
+func checkJSON(t testing.TB, h hook, want map[string]any) {
+	t.Helper()
+	if h.JSON == nil {
+		t.Errorf("not a JSON body: %s", h.Body)
+		return
+	}
+	var got, w []string
+	for k := range h.JSON {
+		got = append(got, k)
+	}
+	for k := range want {
+		w = append(w, k)
+	}
+	sort.Strings(got)
+	sort.Strings(w)
+	if !slices.Equal(got, w) {
+		t.Errorf("%s: fields %v, want %v\n  body %s", h.event(), got, w, h.Body)
+	}
+	for k, wv := range want {
+		gv, ok := h.JSON[k]
+		if !ok {
+			continue
+		}
+		switch wv := wv.(type) {
+		case string:
+			if s, ok := gv.(string); !ok || wv != "*" && s != wv {
+				t.Errorf("%s: %s=%#v, want %q", h.event(), k, gv, wv)
+			}
+		case number:
+			if _, ok := gv.(float64); !ok {
+				t.Errorf("%s: %s=%#v, want a number", h.event(), k, gv)
+			}
+		case []string:
+			list, ok := gv.([]any)
+			var ss []string
+			for _, e := range list {
+				if s, isStr := e.(string); isStr {
+					ss = append(ss, s)
+				}
+			}
+			wv = slices.Clone(wv)
+			sort.Strings(ss)
+			sort.Strings(wv)
+			if !ok || len(ss) != len(list) || !slices.Equal(ss, wv) {
+				t.Errorf("%s: %s=%#v, want the list %q", h.event(), k, gv, wv)
+			}
+		}
+	}
+}
+
+// number stands for any JSON number in checkJSON.
+type number struct{}
+
+var anyNumber = number{}
