@@ -100,7 +100,7 @@ func (s *Stack) bind(ctx context.Context) error {
 	mux := api.Mount(api.Deps{Store: s.db, Accounts: accounts, Logger: s.log}, httpFunctions...)
 	mux.Handle("/", console.Handler()) // the web console; /v1/ and /healthz are more specific
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	s.sync, err = streamsync.New(s.fleet.Directory(), s.log)
+	s.sync, err = streamsync.New(s.fleet, s.log)
 	return err
 }
 

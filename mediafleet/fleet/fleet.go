@@ -25,8 +25,10 @@ import (
 	"github.com/switchboard/switchboard/mediafleet/directory"
 	"github.com/switchboard/switchboard/mediafleet/media"
 	"github.com/switchboard/switchboard/mediafleet/node"
+	"github.com/switchboard/switchboard/mediafleet/probe"
 	"github.com/switchboard/switchboard/mediafleet/registrar"
 	"github.com/switchboard/switchboard/mediafleet/stun"
+	"github.com/switchboard/switchboard/shared/change"
 	"github.com/switchboard/switchboard/shared/store"
 )
 
@@ -76,6 +78,7 @@ type Fleet struct {
 	sip   *node.Node
 	stun  *stun.Server
 	calls *calls.Router
+	probe *probe.Prober
 }
 
 // New builds the parts on st (bindings and call records are written there;
@@ -123,6 +126,9 @@ func (f *Fleet) build(ctx context.Context, pub events.Publisher) error {
 	if err := f.callRouter(pub); err != nil {
 		return err
 	}
+	if f.sip != nil {
+		f.probe = probe.New(f.cfg.Node, f.reg, f.sip, f.st, f.log)
+	}
 	if f.cfg.STUN != "" {
 		if f.stun, err = stun.New(stun.Config{Addr: f.cfg.STUN}, f.log); err != nil {
 			return err
@@ -155,6 +161,17 @@ func (f *Fleet) callRouter(pub events.Publisher) error {
 // streamsync (as its sink) keeps it current.
 func (f *Fleet) Directory() *directory.Directory { return f.dir }
 
+// Apply takes a batch of change notifications: the directory's, and the
+// connection checks of phones registered here, which the node answers.
+// It implements streamsync's sink.
+func (f *Fleet) Apply(ctx context.Context, batch []change.Notification) error {
+	err := f.dir.Apply(ctx, batch)
+	if f.probe != nil {
+		_ = f.probe.Apply(ctx, batch)
+	}
+	return err
+}
+
 // Load replaces the directory with a snapshot of the store.
 func (f *Fleet) Load(ctx context.Context) error { return f.dir.Load(ctx, f.st) }
 
@@ -176,7 +193,11 @@ func (f *Fleet) Run(ctx context.Context) error {
 		g.Go(func() error { return f.stun.Serve(ctx) })
 	}
 	g.Go(func() error { <-ctx.Done(); return nil })
-	return g.Wait()
+	err := g.Wait()
+	if f.probe != nil {
+		f.probe.Wait()
+	}
+	return err
 }
 
 // Close releases the sockets; parts that served have closed theirs

@@ -82,8 +82,26 @@ function RenameDialog({ device, onClose, onChanged }) {
 
 function RegistrationsDialog({ device, onClose }) {
   const regs = device.status?.registrations || [];
+  const [check, setCheck] = useState(null);
+  const [checking, setChecking] = useState(false);
+  const [problem, setProblem] = useState(null);
+  async function runCheck() {
+    setChecking(true);
+    setProblem(null);
+    try {
+      const c = await api.post(`/v1/devices/${api.seg(device.id)}/check`);
+      setCheck(c);
+      announce(c.reachable ? t('phone.check.reachable') : t('phone.check.unreachable'));
+    } catch (err) {
+      setProblem(err);
+    } finally {
+      setChecking(false);
+    }
+  }
   return html`<${Dialog} title=${t('phone.registrationsOf', { name: device.name })} onClose=${onClose} wide>
     <p><${StatusBadge} device=${device} /></p>
+    ${problem && html`<${ProblemAlert} problem=${problem} />`}
+    ${check && html`<${CheckResult} check=${check} />`}
     ${regs.length === 0
       ? html`<p>${t('phone.noRegistrations')}</p>`
       : html`<ul class="registrations">
@@ -99,8 +117,30 @@ function RegistrationsDialog({ device, onClose }) {
             </li>`,
           )}
         </ul>`}
-    <div class="buttons"><button type="button" onClick=${onClose}>${t('common.close')}</button></div>
+    <div class="buttons">
+      ${regs.length > 0 && html`<button type="button" onClick=${runCheck} disabled=${checking} aria-busy=${checking}>${checking ? t('phone.check.running') : t('phone.check.run')}</button>`}
+      <button type="button" onClick=${onClose}>${t('common.close')}</button>
+    </div>
   <//>`;
+}
+
+// CheckResult shows how each registration answered the fleet's OPTIONS.
+function CheckResult({ check }) {
+  if (!check.online) return html`<p role="status">${t('phone.noRegistrations')}</p>`;
+  return html`<section class="check" aria-label=${t('phone.check.title')} role="status">
+    <p><${Badge} kind=${check.reachable ? 'online' : 'offline'}>${check.reachable ? t('phone.check.reachable') : t('phone.check.unreachable')}<//></p>
+    <ul class="registrations">
+      ${check.results.map(
+        (r) => html`<li class="card" data-reachable=${r.reachable ? 'yes' : 'no'}>
+          <dl class="facts">
+            <dt>${t('phone.reg.contact')}</dt><dd class="mono">${r.contact}</dd>
+            <dt>${t('phone.check.answer')}</dt>
+            <dd>${r.reachable ? t('phone.check.answered', { status: String(r.status), ms: (r.rttMs ?? 0).toFixed(1) }) : r.error || t('phone.check.noAnswer')}</dd>
+          </dl>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
 }
 
 function hostPort(host, port) {
