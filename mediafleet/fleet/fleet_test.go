@@ -83,6 +83,13 @@ func TestFleetCallsHook(t *testing.T) {
 
 func registerTCP(t *testing.T, addr, id, password string) int {
 	t.Helper()
+	return registerVia(t, addr, addr, id, password)
+}
+
+// registerVia sends a REGISTER over TCP to challenger and its answer to
+// the challenge to answerTo.
+func registerVia(t *testing.T, challenger, answerTo, id, password string) int {
+	t.Helper()
 	log := testlog.New(t)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)))
@@ -94,7 +101,7 @@ func registerTCP(t *testing.T, addr, id, password string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, port, _ := sip.ParseAddr(addr)
+	host, port, _ := sip.ParseAddr(challenger)
 	tcp := sip.NewParams()
 	tcp.Add("transport", "tcp")
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: port, UriParams: tcp})
@@ -110,10 +117,51 @@ func registerTCP(t *testing.T, addr, id, password string) int {
 	defer cancel()
 	res, err := cli.Do(ctx, req)
 	if err == nil && res.StatusCode == sip.StatusUnauthorized {
+		host, port, _ := sip.ParseAddr(answerTo)
+		req.Recipient.Host, req.Recipient.Port = host, port
 		res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: id, Password: password})
 	}
 	if err != nil {
 		t.Fatalf("register %s: %v", id, err)
 	}
 	return res.StatusCode
+}
+
+// TestNoncesAcrossNodes: nodes with the same nonce secret accept each
+// other's nonces (a phone challenged by one node may send its answer to
+// another), and a node with another secret does not.
+func TestNoncesAcrossNodes(t *testing.T) {
+	db := fixture.Open(t)
+	fixture.Put(t, db, fixture.Account(acct), fixture.User(acct, "w0", "10"), fixture.Phone(acct, acct+"e0", "w0", realm, "pw-e0"))
+	start := func(secret string) *fleet.Fleet {
+		cfg := loopback()
+		cfg.STUN, cfg.NonceSecret = "", []byte(secret)
+		cfg.RTPPortMin, cfg.RTPPortMax = 0, 0
+		pub := events.NewLocal()
+		f, err := fleet.New(testCtx(t), cfg, db, pub, testlog.New(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Load(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- f.Run(ctx) }()
+		t.Cleanup(func() {
+			stop()
+			<-done
+			pub.Close()
+		})
+		return f
+	}
+	a := start(strings.Repeat("a", 32))
+	b := start(strings.Repeat("a", 32))
+	c := start(strings.Repeat("c", 32))
+	if code := registerVia(t, a.SIPTCPAddr().String(), b.SIPTCPAddr().String(), acct+"e0", "pw-e0"); code != sip.StatusOK {
+		t.Errorf("challenge of one node answered to another with the same secret: %d", code)
+	}
+	if code := registerVia(t, a.SIPTCPAddr().String(), c.SIPTCPAddr().String(), acct+"e0", "pw-e0"); code == sip.StatusOK {
+		t.Error("a node with another secret accepted the nonce")
+	}
 }
