@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 func baseEnv() map[string]string {
@@ -118,5 +123,37 @@ func TestNonceKey(t *testing.T) {
 	}
 	if _, err := nonceKey(strings.Repeat("a", 31)); err == nil {
 		t.Error("31-character secret accepted")
+	}
+}
+
+// secrets stands in for Secrets Manager, which has no local server.
+type secrets struct {
+	value *string
+	err   error
+	asked string
+}
+
+func (s *secrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	s.asked = aws.ToString(in.SecretId)
+	return &secretsmanager.GetSecretValueOutput{SecretString: s.value}, s.err
+}
+
+func TestFetchSecret(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:fleet-AbCdEf"
+	value := strings.Repeat("v", 48)
+	sm := &secrets{value: &value}
+	got, err := fetchSecret(context.Background(), sm, arn)
+	if err != nil || got != value || sm.asked != arn {
+		t.Fatalf("fetch: %q %v, asked for %q", got, err, sm.asked)
+	}
+	empty := ""
+	for name, sm := range map[string]*secrets{
+		"no string":    {},
+		"empty string": {value: &empty},
+		"denied":       {err: errors.New("AccessDeniedException")},
+	} {
+		if _, err := fetchSecret(context.Background(), sm, arn); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
