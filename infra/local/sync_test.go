@@ -40,7 +40,7 @@ func TestFanoutReachesFleetNodes(t *testing.T) {
 	var dirs []*directory.Directory
 	for _, id := range []string{"i-1", "i-2"} {
 		dir := directory.New(log)
-		sync := fleet.NewSync(dir, db, log)
+		sync := fleet.NewSync(fleet.Directory(dir, db), log)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

@@ -77,17 +77,25 @@ func decodePush(r io.Reader) (Push, error) {
 		}
 		return Push{}, err
 	}
+	kept := p.Notifications[:0]
 	for i := range p.Notifications {
-		if err := check(&p.Notifications[i]); err != nil {
+		known, err := check(&p.Notifications[i])
+		if err != nil {
 			return Push{}, fmt.Errorf("notification %d: %w", i, err)
 		}
+		if known {
+			kept = append(kept, p.Notifications[i])
+		}
 	}
+	p.Notifications = kept
 	return p, nil
 }
 
 // check refuses a notification that does not carry its kind's entity,
-// which streamsync never sends.
-func check(n *change.Notification) error {
+// which streamsync never sends. A kind this node does not know (a newer
+// streamsync's) is not an error: it is left out, as the node could not
+// use it, so that a push carrying one does not make the node resync.
+func check(n *change.Notification) (known bool, err error) {
 	var ok bool
 	switch n.Kind {
 	case change.KindAccount:
@@ -100,9 +108,13 @@ func check(n *change.Notification) error {
 		ok = n.Group != nil && n.Group.ID != ""
 	case change.KindNumber:
 		ok = n.Number != nil && n.Number.E164 != ""
+	case change.KindProbe:
+		ok = n.Probe != nil && n.Probe.ID != ""
+	default:
+		return false, nil
 	}
 	if !ok {
-		return fmt.Errorf("kind %q without its entity", n.Kind)
+		return true, fmt.Errorf("kind %q without its entity", n.Kind)
 	}
-	return nil
+	return true, nil
 }

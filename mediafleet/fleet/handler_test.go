@@ -50,7 +50,8 @@ func TestHandler(t *testing.T) {
 		{"wrong types", http.MethodPost, `{"notifications":"device"}`, http.StatusBadRequest, false},
 		{"two objects", http.MethodPost, string(good) + string(good), http.StatusBadRequest, false},
 		{"kind without entity", http.MethodPost, `{"notifications":[{"Sequence":"1","Kind":"device"}]}`, http.StatusBadRequest, false},
-		{"unknown kind", http.MethodPost, `{"notifications":[{"Sequence":"1","Kind":"binding"}]}`, http.StatusBadRequest, false},
+		{"probe", http.MethodPost, `{"notifications":[{"Sequence":"1","Kind":"probe","Probe":{"ID":"p1"}}]}`, http.StatusNoContent, true},
+		{"probe without entity", http.MethodPost, `{"notifications":[{"Sequence":"1","Kind":"probe"}]}`, http.StatusBadRequest, false},
 		{"too large", http.MethodPost, huge, http.StatusBadRequest, false},
 	}
 	sink := &taken{}
@@ -76,6 +77,18 @@ func TestHandler(t *testing.T) {
 			}
 		})
 	}
+	// A kind this node does not know is left out, not refused: a push
+	// from a newer streamsync must not make the node resync.
+	before := len(sink.got)
+	resp, err := http.Post(srv.URL+model.SyncPath, "application/json",
+		strings.NewReader(`{"notifications":[{"Sequence":"1","Kind":"binding"},{"Sequence":"2","Kind":"group","Group":{"ID":"g1"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || len(sink.got) != before+1 || len(sink.got[before]) != 1 || sink.got[before][0].Kind != change.KindGroup {
+		t.Errorf("push with an unknown kind: %d, handed on %+v", resp.StatusCode, sink.got[before:])
+	}
 	if got := sink.got[0]; len(got) != 1 || got[0].Device == nil || got[0].Device.HA1MD5 != dev.HA1MD5 || got[0].Device.Version != dev.Version {
 		t.Errorf("decoded push %+v", got)
 	}
@@ -99,7 +112,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		for _, b := range sink.got {
 			for _, n := range b {
-				if n.Device == nil && n.User == nil && n.Group == nil && n.Number == nil && n.AccountItem == nil {
+				if n.Device == nil && n.User == nil && n.Group == nil && n.Number == nil && n.AccountItem == nil && n.Probe == nil {
 					t.Fatalf("notification without entity handed on: %+v", n)
 				}
 			}

@@ -50,7 +50,7 @@ func TestPresence(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	clock := func() time.Time { return now }
 	dir := directory.New(testlog.New(t))
-	s := fleet.NewSync(dir, db, testlog.New(t))
+	s := fleet.NewSync(fleet.Directory(dir, db), testlog.New(t))
 	p, err := fleet.NewPresence(fleet.PresenceConfig{ID: "i-0abc", SyncAddr: "10.0.0.5:7070", PublicIP: "192.0.2.7",
 		Heartbeat: 10 * time.Millisecond, Clock: clock}, db, s, testlog.New(t))
 	if err != nil {
@@ -143,7 +143,7 @@ func TestOutOfOrderPushes(t *testing.T) {
 	db := fixture.Open(t)
 	fixture.Put(t, db, fixture.Account(acct), fixture.User(acct, "w0", "10"))
 	dir := directory.New(testlog.New(t))
-	s := fleet.NewSync(dir, db, testlog.New(t))
+	s := fleet.NewSync(fleet.Directory(dir, db), testlog.New(t))
 	p, err := fleet.NewPresence(fleet.PresenceConfig{ID: "i-0abc", SyncAddr: "10.0.0.5:7070"}, db, s, testlog.New(t))
 	if err != nil {
 		t.Fatal(err)

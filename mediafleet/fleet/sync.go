@@ -30,9 +30,8 @@ const maxPending = 100_000
 // drops the older one's changes, and the Sync reports itself Behind until
 // the next Reload (see order).
 type Sync struct {
-	dir *directory.Directory
-	st  directory.Reader
-	log *slog.Logger
+	target Target
+	log    *slog.Logger
 
 	reload sync.Mutex // one Reload at a time
 
@@ -43,9 +42,34 @@ type Sync struct {
 	order    order
 }
 
-// NewSync returns a Sync of dir that reads its snapshots from st.
-func NewSync(dir *directory.Directory, st directory.Reader, logger *slog.Logger) *Sync {
-	return &Sync{dir: dir, st: st, log: logger.With("component", "sync"), loading: true}
+// Target is what a Sync keeps current: a *Fleet (its directory, and the
+// connection checks of the phones registered to it), or a bare directory
+// (Directory).
+type Target interface {
+	// Apply takes notifications in table order.
+	Apply(ctx context.Context, batch []change.Notification) error
+	// Load replaces the directory with a snapshot of the table.
+	Load(ctx context.Context) error
+}
+
+// Directory is the Target of a bare directory that reads its snapshots
+// from st.
+func Directory(dir *directory.Directory, st directory.Reader) Target { return bareDirectory{dir, st} }
+
+type bareDirectory struct {
+	dir *directory.Directory
+	st  directory.Reader
+}
+
+func (d bareDirectory) Apply(ctx context.Context, batch []change.Notification) error {
+	return d.dir.Apply(ctx, batch)
+}
+
+func (d bareDirectory) Load(ctx context.Context) error { return d.dir.Load(ctx, d.st) }
+
+// NewSync returns a Sync of target.
+func NewSync(target Target, logger *slog.Logger) *Sync {
+	return &Sync{target: target, log: logger.With("component", "sync"), loading: true}
 }
 
 // Apply applies a pushed batch, or holds it while a snapshot is read. It
@@ -58,7 +82,7 @@ func (s *Sync) Apply(ctx context.Context, batch []change.Notification) error {
 	}
 	if !s.loading {
 		s.order.note(batch)
-		return s.dir.Apply(ctx, batch)
+		return s.target.Apply(ctx, batch)
 	}
 	if s.overflow || len(s.pending)+len(batch) > maxPending {
 		s.overflow, s.pending = true, nil
@@ -89,7 +113,7 @@ func (s *Sync) Reload(ctx context.Context) error {
 		s.loading = true
 		s.mu.Unlock()
 
-		err := s.dir.Load(ctx, s.st)
+		err := s.target.Load(ctx)
 
 		s.mu.Lock()
 		if err == nil && s.overflow {
@@ -104,7 +128,7 @@ func (s *Sync) Reload(ctx context.Context) error {
 		}
 		if len(s.pending) > 0 {
 			s.order.note(s.pending)
-			_ = s.dir.Apply(ctx, s.pending)
+			_ = s.target.Apply(ctx, s.pending)
 		}
 		s.pending, s.loading, s.overflow = nil, false, false
 		s.mu.Unlock()

@@ -63,7 +63,7 @@ func TestSyncHoldsPushesDuringReload(t *testing.T) {
 	fixture.Put(t, db, fixture.Account(acct), fixture.User(acct, "w0", "10"), old)
 	dir := directory.New(testlog.New(t))
 	g := &gated{Reader: db, entered: make(chan struct{}), release: make(chan struct{})}
-	s := fleet.NewSync(dir, g, testlog.New(t))
+	s := fleet.NewSync(fleet.Directory(dir, g), testlog.New(t))
 
 	// Before the first reload every push is held.
 	early := fixture.Phone(acct, acct+"e1", "w0", realm, "secret-1")
@@ -164,7 +164,7 @@ func TestReplayOverSnapshot(t *testing.T) {
 	for _, split := range []int{0, 3, 5, len(notes)} {
 		t.Run(fmt.Sprintf("snapshot_then_%d_notes_twice", len(notes)-split), func(t *testing.T) {
 			dir := directory.New(testlog.New(t))
-			s := fleet.NewSync(dir, db, testlog.New(t))
+			s := fleet.NewSync(fleet.Directory(dir, db), testlog.New(t))
 			// The first notes were pushed before the node listed itself;
 			// the rest arrive during the snapshot, in pushes of two.
 			for i := split; i < len(notes); i += 2 {

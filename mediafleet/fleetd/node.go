@@ -40,7 +40,7 @@ func open(ctx context.Context, cfg Config, f *fleet.Fleet, st store.Store, logge
 	}
 	port := n.ln.Addr().(*net.TCPAddr).Port
 	n.syncAddr = net.JoinHostPort(cfg.PrivateIP.String(), strconv.Itoa(port))
-	n.sync = fleet.NewSync(f.Directory(), st, logger)
+	n.sync = fleet.NewSync(f, logger)
 	n.presence, err = fleet.NewPresence(fleet.PresenceConfig{ID: cfg.NodeID, SyncAddr: n.syncAddr,
 		PublicIP: cfg.PublicIP.String(), Heartbeat: cfg.Heartbeat}, st, n.sync, logger)
 	if err != nil {
