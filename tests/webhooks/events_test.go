@@ -111,10 +111,11 @@ func noneOf(t *testing.T, r *receiver, ev string, match func(h hook) bool) {
 // gives up (hangup with cancel, no answer); the user's phone is busy
 // (hangup with busy, the trunk gets 486); nobody answers the user's phone
 // within the stack's no-answer time, here 2 s (hangup with noAnswer, the
-// trunk gets 480).
+// trunk gets 480). A newCall that hangs holds the call no longer than the
+// stack's steering timeout, here 1 s.
 func TestIncomingCall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, setup{events: allEvents, args: []string{"-no-answer", "2s"}})
+	e := newEnv(t, setup{events: allEvents, args: []string{"-no-answer", "2s", "-webhook-timeout", "1s"}})
 	defer e.failLog(t)
 	anna, bernd := e.users[0], e.users[1]
 
@@ -190,6 +191,8 @@ func TestIncomingCall(t *testing.T) {
 		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna), hup)
 		noneOf(t, e.hooks, "answer", callOf(from))
 	})
+
+	t.Run("newCall hangs", func(t *testing.T) { hangingNewCall(t, e, time.Second) })
 }
 
 // TestOutgoingCall: Anna's phone calls an outside number, which the trunk

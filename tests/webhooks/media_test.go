@@ -139,22 +139,7 @@ type rtpSink struct {
 
 func newRTPSink(t testing.TB, skip uint32) *rtpSink {
 	t.Helper()
-	var c *net.UDPConn
-	for range 20 {
-		var err error
-		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.LocalAddr().(*net.UDPAddr).Port%2 == 0 {
-			break
-		}
-		c.Close()
-		c = nil
-	}
-	if c == nil {
-		t.Fatal("no even UDP port for RTP")
-	}
+	c := udpBlock(t)
 	s := &rtpSink{conn: c, skip: skip, count: map[uint8]int{}}
 	done := make(chan struct{})
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,23 +136,58 @@ func (r *sippRun) messages(t testing.TB) string {
 	return string(b)
 }
 
-// freeUDPPort finds a free UDP port on loopback for sipp to bind; even
-// ones, so that port+1 is there for RTCP when it is a media port.
+// freeUDPPort finds a free UDP port on loopback for sipp to bind (see
+// udpBlock).
 func freeUDPPort(t testing.TB) int {
 	t.Helper()
-	for range 20 {
+	c := udpBlock(t)
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// Blocks of four ports handed out by udpBlock in this test binary.
+var (
+	blocksMu sync.Mutex
+	blocks   = map[int]bool{}
+)
+
+// udpBlock binds the first port of a block of four free UDP ports on
+// loopback and returns it: sipp takes a media port's neighbours too (RTCP
+// on the next, video on the one after), so the parallel tests' sipp runs
+// get blocks no other run of this binary got. The blocks lie above the
+// stacks' RTP relay range (20000–39999), whose ports come and go with
+// calls meanwhile.
+func udpBlock(t testing.TB) *net.UDPConn {
+	t.Helper()
+	blocksMu.Lock()
+	defer blocksMu.Unlock()
+	for range 1000 {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if p%2 == 0 {
-			return p
+		if p%4 != 0 || p < 40000 || blocks[p/4] || !free(p+1, p+2, p+3) {
+			c.Close()
+			continue
 		}
+		blocks[p/4] = true
+		return c
 	}
-	t.Fatal("no even free UDP port")
-	return 0
+	t.Fatal("no block of four free UDP ports above 40000")
+	return nil
+}
+
+// free reports whether UDP ports on loopback can be bound now.
+func free(ports ...int) bool {
+	for _, p := range ports {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+		if err != nil {
+			return false
+		}
+		c.Close()
+	}
+	return true
 }
 
 func writeFile(t testing.TB, dir, name string, content []byte) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -109,6 +110,52 @@ func TestSteering(t *testing.T) {
 			t.Errorf("Anna's phone got %d INVITEs of a rejected call", n)
 		}
 		noneOf(t, e.hooks, "answer", callOf(from))
+	})
+
+	t.Run("Reject rejected", func(t *testing.T) {
+		e.hooks.respond(steerWith(`<Response `+subscribe+`><Reject reason="rejected"/></Response>`, nil))
+		from := e.caller() + "1"
+		rang := watchPhone(t, anna)
+		// trunk_declined.xml wants a 603.
+		if !e.trunkCall(t, "trunk_declined.xml", from[:len(from)-1], to, 0).run(t) {
+			t.FailNow()
+		}
+		hup := e.hooks.one(t, hookWait, "hangup", and(path("/hangup"), callOf(from)))
+		checkSigned(t, hup, e.secret)
+		checkFields(t, hup, hangupFields("*", from, to, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		if n := rang(); n > 0 {
+			t.Errorf("Anna's phone got %d INVITEs of a rejected call", n)
+		}
+		t.Logf("a rejected call hangs up with cause %s", hup.get("cause"))
+	})
+
+	t.Run("Hangup", func(t *testing.T) {
+		e.hooks.respond(steerWith(`<Response `+subscribe+`><Hangup/></Response>`, nil))
+		from := e.caller() + "1"
+		rang := watchPhone(t, anna)
+		if !e.trunkCall(t, "trunk_declined.xml", from[:len(from)-1], to, 0).run(t) {
+			t.FailNow()
+		}
+		hup := e.hooks.one(t, hookWait, "hangup", and(path("/hangup"), callOf(from)))
+		checkSigned(t, hup, e.secret)
+		checkFields(t, hup, hangupFields("normalClearing", from, to, "in", "", false), hangupChecks(time.Time{}, time.Time{}, 0))
+		if n := rang(); n > 0 {
+			t.Errorf("Anna's phone got %d INVITEs of a call the integration hung up", n)
+		}
+	})
+
+	t.Run("newCall fails", func(t *testing.T) {
+		// A consumer that fails, or answers no valid steering response,
+		// leaves the call to ring as routed.
+		for _, r := range []reply{{Status: http.StatusInternalServerError, Body: "down"}, {Type: "application/xml", Body: "<Response><Dial>"}} {
+			e.hooks.respond(func(hook) reply { return r })
+			from := e.caller() + "1"
+			phone := e.phone(t, anna, "uas.xml").start(t)
+			if !e.trunkCall(t, "trunk_call.xml", from[:len(from)-1], to, 0).run(t) || !phone.wait(t) {
+				t.FailNow()
+			}
+			e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		}
 	})
 
 	t.Run("Dial two numbers", func(t *testing.T) {
@@ -226,33 +273,43 @@ func TestSteering(t *testing.T) {
 		t.Logf("forwarded leg: to=%s answeringNumber=%s", leg.Form.Get("to"), ans.Form.Get("answeringNumber"))
 	})
 
-	t.Run("newCall hangs", func(t *testing.T) {
-		const hang = 10 * time.Second
-		e.hooks.respond(func(h hook) reply {
-			if h.event() == "newCall" {
-				return reply{Delay: hang, Type: "application/xml", Body: `<Response><Reject reason="busy"/></Response>`}
-			}
-			return reply{}
-		})
-		from := e.caller() + "1"
-		phone := e.phone(t, anna, "uas.xml").start(t)
-		call := e.trunkCall(t, "trunk_call.xml", from[:len(from)-1], to, 0)
-		if !call.run(t) || !phone.wait(t) {
-			t.FailNow()
+	// The stack runs with the default steering timeout, 3 s.
+	t.Run("newCall hangs", func(t *testing.T) { hangingNewCall(t, e, 3*time.Second) })
+}
+
+// hangingNewCall: the consumer takes newCall and hangs for 10 s. The call
+// rings as routed once the stack's steering timeout has passed: not later
+// (the integration never holds a call longer), and not before (newCall is
+// waited for, since its answer may steer the call). The time is read from
+// sipp's trace of the INVITE it sent and the 180 it got; a margin above
+// the timeout covers a busy machine.
+func hangingNewCall(t *testing.T, e *env, timeout time.Duration) {
+	const hang, margin = 10 * time.Second, 1500 * time.Millisecond
+	e.hooks.respond(func(h hook) reply {
+		if h.event() == "newCall" {
+			return reply{Delay: hang, Type: "application/xml", Body: `<Response><Reject reason="busy"/></Response>`}
 		}
-		e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
-		ring, err := untilRinging(call.messages(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The steering timeout is 3 s by default; the call then rings as
-		// routed. A margin covers the INVITE's way and a busy machine.
-		const timeout, margin = 3 * time.Second, 1500 * time.Millisecond
-		if ring > timeout+margin {
-			t.Errorf("a newCall webhook that hangs for %s held the call %s before it rang, want at most the %s timeout", hang, ring, timeout)
-		}
-		t.Logf("INVITE to 180 with a newCall webhook that hangs: %s", ring.Round(time.Millisecond))
+		return reply{}
 	})
+	anna := e.users[0]
+	from := e.caller() + "1"
+	phone := e.phone(t, anna, "uas.xml").start(t)
+	call := e.trunkCall(t, "trunk_call.xml", from[:len(from)-1], digits(anna.Number), 0)
+	if !call.run(t) || !phone.wait(t) {
+		t.FailNow()
+	}
+	e.hooks.one(t, hookWait, "newCall", and(event("newCall"), callOf(from)))
+	ring, err := untilRinging(call.messages(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case ring > timeout+margin:
+		t.Errorf("a newCall webhook that hangs for %s held the call %s before it rang, want at most the %s timeout", hang, ring, timeout)
+	case ring < timeout-100*time.Millisecond:
+		t.Errorf("the call rang %s after its INVITE, before the %s timeout of a newCall that hangs", ring, timeout)
+	}
+	t.Logf("INVITE to 180 with a newCall webhook that hangs, timeout %s: %s", timeout, ring.Round(time.Millisecond))
 }
 
 // untilRinging reads sipp's message trace of a call and returns the time
