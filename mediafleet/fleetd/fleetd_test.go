@@ -258,13 +258,62 @@ func TestFleetd(t *testing.T) {
 		t.Fatalf("pushed phone: REGISTER answered %d", code)
 	}
 
+	// A connection check pushed to the node reaches its prober, which
+	// answers it for the phone registered here.
+	k := model.ProbeKey(acct, acct+"e0", "p1")
+	probe := model.Probe{PK: k.PK, SK: k.SK, Type: model.TypeProbe, ID: "p1", Account: acct, Device: acct + "e0",
+		Requested: time.Now().UnixMilli(), Expires: time.Now().Add(2 * time.Minute).Unix()}
+	item, err := store.Marshal(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Write(ctx, store.Put(item)); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err = dynamo.ReadStream(ctx, streams, table); err != nil {
+		t.Fatal(err)
+	}
+	notes = nil
+	for _, r := range recs {
+		if n, ok, err := change.Decode(r); err == nil && ok && n.Kind == change.KindProbe {
+			notes = append(notes, n)
+		}
+	}
+	if len(notes) != 1 {
+		t.Fatalf("%d stream records of the check", len(notes))
+	}
+	if code := push(t, db, notes); code != http.StatusNoContent {
+		t.Fatalf("push of the check answered %d", code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		it, err := db.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got model.Probe
+		if err := store.Unmarshal(it, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Done {
+			if got.Node != nodeID || len(got.Results) != 1 {
+				t.Errorf("check answered %+v", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("pushed connection check not answered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	// A push that failed: streamsync flags the node, which reloads.
 	fixture.Put(t, db, fixture.Phone(acct, acct+"e2", "w0", domain, "pw-e2-secret"))
 	flag := store.Update(model.NodeKey(nodeID)).SetAttr(model.AttrResync, &types.AttributeValueMemberBOOL{Value: true}).If(store.Exists())
 	if err := db.Write(ctx, flag); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for n, err := nodeItem(t, db); err != nil || n.Resync; n, err = nodeItem(t, db) {
 		if time.Now().After(deadline) {
 			t.Fatalf("resync flag not cleared: %+v %v", n, err)
