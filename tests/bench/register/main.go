@@ -61,6 +61,8 @@ type options struct {
 	kam     string
 	rounds  int
 	targets map[string]bool
+	// sippBuffer is sipp's -buff_size; 0: its default.
+	sippBuffer int
 }
 
 func main() {
@@ -72,6 +74,7 @@ func main() {
 	flag.Float64Var(&o.maxFail, "max-fail", 0.1, "failed calls (percent) a step may have and still pass")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "bound of the whole run (raise it with -rounds)")
 	flag.StringVar(&o.kam, "kamailio", "kamailio", "Kamailio binary")
+	flag.IntVar(&o.sippBuffer, "sipp-buffer", 0, "sipp's socket buffer size in bytes (sipp -buff_size), the same for every target; 0 leaves sipp's default")
 	flag.IntVar(&o.rounds, "rounds", 1, "rounds of steps; the targets take turns going first, and the best and median of their highest rates are printed")
 	targets := flag.String("targets", "switchboard,kamailio", "targets to measure, comma separated")
 	flag.Parse()
@@ -105,6 +108,13 @@ type target struct {
 	proc       *benchstack.Proc
 }
 
+// port is the target's UDP port.
+func (t target) port() int {
+	_, p, _ := net.SplitHostPort(t.addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
 // step is one sipp run.
 type step struct {
 	rate, calls, ok, failed int
@@ -116,6 +126,9 @@ type step struct {
 	// socket's receive buffer during the step, on any socket: sipp's
 	// or the target's. Each costs a retransmission 0.5 s later.
 	drops int64
+	// ownDrops are those of drops on the target's socket; the rest are
+	// mostly sipp's.
+	ownDrops int64
 	// failures names sipp's failure counters that are not zero.
 	failures string
 }
@@ -176,6 +189,9 @@ func run(o options) error {
 	fmt.Printf("machine: %d CPUs (nproc), %s/%s; sipp, Switchboard and Kamailio all run on this machine\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("load average at the start: %s\n", benchstack.LoadAverage())
+	if o.sippBuffer > 0 {
+		fmt.Printf("sipp's socket buffers: %d bytes (-buff_size)\n", o.sippBuffer)
+	}
 	fmt.Printf("devices: %d, steps of %s, a step passes with < %.2f %% failed calls and ≥ 90 %% of its rate reached\n\n",
 		o.n, o.step, o.maxFail)
 
@@ -217,7 +233,7 @@ func run(o options) error {
 		return err
 	}
 	best := map[string][]int{}
-	fmt.Printf("\n%-5s %-12s %7s %9s %10s %7s %9s %13s %8s %8s\n", "round", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "cpu µs/dialog", "drops", "result")
+	fmt.Printf("\n%-5s %-12s %7s %9s %10s %7s %9s %13s %19s %8s\n", "round", "target", "rate/s", "reached/s", "successful", "failed", "failure%", "cpu µs/dialog", "drops target/other", "result")
 	for round := range o.rounds {
 		order := targets
 		if round%2 == 1 {
@@ -239,13 +255,15 @@ func run(o options) error {
 			o.maxFail, t.name, slices.Max(b), median(b), b)
 	}
 	if len(best["kamailio"]) > 0 && len(best["switchboard"]) > 0 {
-		if slices.Max(best["kamailio"]) > 0 && median(best["kamailio"]) > 0 {
-			fmt.Printf("ratio switchboard/kamailio: best %.2f, median %.2f\n",
-				float64(slices.Max(best["switchboard"]))/float64(slices.Max(best["kamailio"])),
-				float64(median(best["switchboard"]))/float64(median(best["kamailio"])))
-		} else {
-			fmt.Println("ratio switchboard/kamailio: n/a (Kamailio passed no step)")
+		ratio := func(a, b int) string {
+			if b == 0 {
+				return "n/a (Kamailio passed no step)"
+			}
+			return fmt.Sprintf("%.2f", float64(a)/float64(b))
 		}
+		fmt.Printf("ratio switchboard/kamailio: best %s, median %s\n",
+			ratio(slices.Max(best["switchboard"]), slices.Max(best["kamailio"])),
+			ratio(median(best["switchboard"]), median(best["kamailio"])))
 	}
 	last := o.rates[len(o.rates)-1]
 	for _, b := range best {
@@ -266,12 +284,12 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 			fmt.Printf("%-5d %-12s %7d   (skipped: the run's -timeout is near)\n", round+1, t.name, r)
 			break
 		}
-		cpu0, drops0 := t.proc.CPU(), benchstack.UDPDrops()
-		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, sippPort, r, o.step)
+		cpu0, drops0, own0 := t.proc.CPU(), benchstack.UDPDrops(), benchstack.SocketDrops(t.port())
+		s, err := sipp(ctx, sippBin, scenario, inf, dir, t.addr, sippPort, o.sippBuffer, r, o.step)
 		if err != nil {
 			return 0, fmt.Errorf("sipp against %s at %d/s: %w", t.name, r, err)
 		}
-		s.cpu, s.drops = t.proc.CPU()-cpu0, benchstack.UDPDrops()-drops0
+		s.cpu, s.drops, s.ownDrops = t.proc.CPU()-cpu0, benchstack.UDPDrops()-drops0, benchstack.SocketDrops(t.port())-own0
 		res := "pass"
 		switch {
 		case s.failPct() >= o.maxFail:
@@ -279,8 +297,8 @@ func steps(ctx context.Context, o options, t target, round int, sippBin, scenari
 		case !s.passed(o.maxFail):
 			res = "slow" // no failures, but sipp could not keep the rate
 		}
-		fmt.Printf("%-5d %-12s %7d %9.0f %10d %7d %9.3f %13.1f %8d %8s  %s\n", round+1, t.name, r, s.achieved(), s.ok, s.failed, s.failPct(),
-			float64(s.cpuPerDialog().Nanoseconds())/1e3, s.drops, res, s.failures)
+		fmt.Printf("%-5d %-12s %7d %9.0f %10d %7d %9.3f %13.1f %9d/%-9d %8s  %s\n", round+1, t.name, r, s.achieved(), s.ok, s.failed, s.failPct(),
+			float64(s.cpuPerDialog().Nanoseconds())/1e3, s.ownDrops, s.drops-s.ownDrops, res, s.failures)
 		if res != "pass" {
 			break
 		}
@@ -310,7 +328,7 @@ func writeInjection(path string, devs []benchstack.Phone) error {
 // sipp runs one bounded step: calls = rate × step, at most the calls of
 // two seconds open at once, every call failing after 5 s without an
 // answer, and the whole run killed after step + 30 s.
-func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, port, rate int, stepDur time.Duration) (step, error) {
+func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, port, buffer, rate int, stepDur time.Duration) (step, error) {
 	calls := int(float64(rate) * stepDur.Seconds())
 	s := step{rate: rate, calls: calls}
 	if err := os.RemoveAll(dir); err != nil {
@@ -323,7 +341,11 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, port, rate 
 	rctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	stat := filepath.Join(dir, "stat.csv")
-	cmd := exec.CommandContext(rctx, bin,
+	var extra []string
+	if buffer > 0 {
+		extra = []string{"-buff_size", strconv.Itoa(buffer)}
+	}
+	cmd := exec.CommandContext(rctx, bin, append(extra,
 		"-sf", scenario, "-inf", inf,
 		"-t", "u1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-r", strconv.Itoa(rate), "-rp", "1000",
@@ -333,7 +355,7 @@ func sipp(ctx context.Context, bin, scenario, inf, dir, addr string, port, rate 
 		"-nostdin",
 		"-trace_stat", "-stf", stat, "-fd", "1",
 		addr,
-	)
+	)...)
 	cmd.Dir = dir
 	start := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -228,6 +228,26 @@ func UDPDrops() int64 {
 	return 0
 }
 
+// SocketDrops reads the datagrams the kernel dropped for a full receive
+// buffer on the IPv4 UDP sockets bound to port (/proc/net/udp).
+func SocketDrops(port int) int64 {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return 0
+	}
+	want := fmt.Sprintf(":%04X", port)
+	var n int64
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 13 || !strings.HasSuffix(f[1], want) {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+		n += v
+	}
+	return n
+}
+
 // LoadAverage is the content of /proc/loadavg: other work on the machine
 // skews the figures.
 func LoadAverage() string {
