@@ -1,12 +1,17 @@
 package webhooks
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/tests/api/apiclient"
 )
 
 // allEvents subscribes the account's URLs to every call event.
@@ -254,6 +259,50 @@ func TestOutgoingCall(t *testing.T) {
 		}
 		if got := e.hooks.all(and(path("/out"), field("to", to))); len(got) > 0 {
 			t.Errorf("the account's outgoing URL got %d webhooks of a call of a user with an override: %s", len(got), got[0])
+		}
+	})
+
+	t.Run("test event and secret rotation", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), hookWait)
+		defer cancel()
+		// The test action posts event=test to every URL: the account's two
+		// and Bernd's own; then a rotated secret signs from the next
+		// request on, and the old one no longer verifies.
+		urls := []string{"/in", "/json", "/out"} // sorted
+		old := e.secret
+		for round, secret := range []string{old, ""} {
+			if round == 1 {
+				r, err := e.api.Expect(ctx, http.MethodPost, "/v1/webhooks/secret/rotate", nil, e.acct.Token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if secret = apiclient.Str(r.JSON, "signingSecret"); secret == "" || secret == old {
+					t.Fatalf("rotated secret %q: want a new one shown", secret)
+				}
+				e.secret = secret
+			}
+			before := len(e.hooks.all(event("test")))
+			if _, err := e.api.Expect(ctx, http.MethodPost, "/v1/webhooks/test", nil, e.acct.Token); err != nil {
+				t.Fatal(err)
+			}
+			got := e.hooks.wait(before+len(urls), hookWait, event("test"))[before:]
+			var paths []string
+			for _, h := range got {
+				paths = append(paths, h.Path)
+				checkSigned(t, h, secret)
+				if round == 1 && signedWith(h, old) {
+					t.Errorf("%s: the rotated-out secret still verifies", h.Path)
+				}
+				if h.JSON != nil {
+					checkJSON(t, h, map[string]any{"event": "test", "eventId": h.EventID})
+				} else {
+					checkFields(t, h, url.Values{"event": {"test"}}, nil)
+				}
+			}
+			slices.Sort(paths)
+			if !slices.Equal(paths, urls) {
+				t.Errorf("test event posted to %v, want %v", paths, urls)
+			}
 		}
 	})
 

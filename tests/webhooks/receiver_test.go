@@ -251,16 +251,20 @@ func checkSigned(t testing.TB, h hook, secret string) {
 	if d := h.Recv.Sub(time.Unix(sec, 0)); d < -2*time.Second || d > 2*time.Second {
 		t.Errorf("%s: X-Switchboard-Timestamp %s is %s off the time it arrived", h.event(), ts, d)
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(h.Body)
-	want := hex.EncodeToString(mac.Sum(nil))
-	if got := h.Header.Get("X-Switchboard-Signature"); !hmac.Equal([]byte(got), []byte(want)) {
-		t.Errorf("%s: X-Switchboard-Signature %q does not verify with the account's secret", h.event(), got)
+	if !signedWith(h, secret) {
+		t.Errorf("%s: X-Switchboard-Signature %q does not verify with the account's secret", h.event(), h.Header.Get("X-Switchboard-Signature"))
 	}
 	if h.EventID == "" {
 		t.Errorf("%s: no X-Switchboard-Event-Id", h.event())
 	}
+}
+
+// signedWith reports whether a request's signature verifies with secret.
+func signedWith(h hook, secret string) bool {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(h.Header.Get("X-Switchboard-Timestamp") + "."))
+	mac.Write(h.Body)
+	return hmac.Equal([]byte(h.Header.Get("X-Switchboard-Signature")), []byte(hex.EncodeToString(mac.Sum(nil))))
 }
 
 // checkFields checks that a form body has exactly the fields of want,
