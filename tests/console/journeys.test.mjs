@@ -194,14 +194,20 @@ test('admin: sign up, create a user with the wizard, SIP credentials, a group, r
   await phone.getByText('offline').waitFor();
   await page.evaluate(() => (window.sameDocument = true));
   const sip = { addr: SIP_UDP, user: state.phoneId, password, domain: state.domain, expires: 120 };
-  assert.equal(await register(sip), 200, 'the phone registers');
+  const registered = await register({ ...sip, stay: true });
+  assert.equal(registered.status, 200, 'the phone registers');
   await phone.getByText('online', { exact: true }).waitFor({ timeout: 10_000 });
   await phone.getByRole('button', { name: `Optionen für ${bob.phone}` }).click();
   await page.getByRole('button', { name: 'Aktive Endgeräte anzeigen' }).click();
   const regs = page.getByRole('dialog', { name: `Aktive Endgeräte von ${bob.phone}` });
   await regs.getByText('Switchboard console journey').waitFor();
+  // The fleet checks the connection: the phone answers its OPTIONS.
+  await regs.getByRole('button', { name: 'Verbindung prüfen' }).click();
+  await regs.getByRole('status', { name: 'Verbindungsprüfung' }).getByText('Das Telefon antwortet.').waitFor({ timeout: 10_000 });
+  await regs.getByText(/^200 nach \d+(\.\d)? ms$/).waitFor();
   await shot(page, j, 'registrations', 'registrations');
   await page.keyboard.press('Escape');
+  registered.close();
   await shot(page, j, 'phones', 'phones');
   assert.equal(await register({ ...sip, expires: 0 }), 200, 'the phone unregisters');
   await phone.getByText('offline').waitFor({ timeout: 10_000 });

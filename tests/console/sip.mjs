@@ -6,8 +6,12 @@ import dgram from 'node:dgram';
 
 // register sends a REGISTER with digest authentication (RFC 3261, qop=auth)
 // from a UDP socket on loopback to the registrar at addr, as a phone would, and resolves with the
-// final status code. Expires 0 removes the phone's registrations.
-export async function register({ addr, user, password, domain, expires }) {
+// final status code. Expires 0 removes the phone's registrations. With
+// stay, the phone keeps its socket and answers OPTIONS (a connection
+// check) until the returned close is called: it resolves with
+// { status, close } then.
+export async function register({ addr, user, password, domain, expires, stay }) {
+  let kept = false;
   const host = addr.slice(0, addr.lastIndexOf(':'));
   const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
   const sock = dgram.createSocket('udp4');
@@ -58,8 +62,20 @@ export async function register({ addr, user, password, domain, expires }) {
       const auth = `Digest username="${user}", realm="${ch.realm}", nonce="${ch.nonce}", uri="${uri}", response="${response}", algorithm=MD5, cnonce="${cnonce}", qop=auth, nc=${nc}` + (ch.opaque ? `, opaque="${ch.opaque}"` : '');
       res = await send(2, auth);
     }
-    return Number(/^SIP\/2\.0 (\d{3})/.exec(res)?.[1]);
+    const status = Number(/^SIP\/2\.0 (\d{3})/.exec(res)?.[1]);
+    if (stay) {
+      sock.on('message', (buf, from) => {
+        const req = buf.toString();
+        if (!req.startsWith('OPTIONS ')) return;
+        const keep = req.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l));
+        const ok = ['SIP/2.0 200 OK', ...keep, 'Content-Length: 0', '', ''].join('\r\n');
+        sock.send(ok, from.port, from.address);
+      });
+      kept = true; // the socket now belongs to the caller
+      return { status, close: () => sock.close() };
+    }
+    return status;
   } finally {
-    sock.close();
+    if (!kept) sock.close();
   }
 }

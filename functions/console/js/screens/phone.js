@@ -98,49 +98,40 @@ function RegistrationsDialog({ device, onClose }) {
       setChecking(false);
     }
   }
+  const answers = new Map((check?.results || []).map((r) => [`${r.contact} ${r.source || ''}`, r]));
   return html`<${Dialog} title=${t('phone.registrationsOf', { name: device.name })} onClose=${onClose} wide>
-    <p><${StatusBadge} device=${device} /></p>
+    <p class="badges">
+      <${StatusBadge} device=${device} />
+      ${check &&
+      html`<span role="status" aria-label=${t('phone.check.title')}><${Badge} kind=${check.reachable ? 'online' : 'offline'}>${check.reachable ? t('phone.check.reachable') : t('phone.check.unreachable')}<//></span>`}
+    </p>
     ${problem && html`<${ProblemAlert} problem=${problem} />`}
-    ${check && html`<${CheckResult} check=${check} />`}
     ${regs.length === 0
       ? html`<p>${t('phone.noRegistrations')}</p>`
       : html`<ul class="registrations">
-          ${regs.map(
-            (r) => html`<li class="card">
+          ${regs.map((r) => {
+            const answer = answers.get(`${r.contact} ${r.source || ''}`);
+            return html`<li class="card">
               <dl class="facts">
                 <dt>${t('phone.reg.contact')}</dt><dd class="mono">${r.contact}</dd>
                 ${r.source && html`<dt>${t('phone.reg.source')}</dt><dd class="mono">${r.source}</dd>`}
                 ${r.transport && html`<dt>${t('phone.reg.transport')}</dt><dd>${r.transport}</dd>`}
                 ${r.userAgent && html`<dt>${t('phone.reg.userAgent')}</dt><dd>${r.userAgent}</dd>`}
                 <dt>${t('phone.reg.expires')}</dt><dd>${formatDateTime(r.expiresAt)}</dd>
+                ${answer &&
+                html`<dt>${t('phone.check.answer')}</dt>
+                  <dd class="check-answer" data-reachable=${answer.reachable ? 'yes' : 'no'}>
+                    ${answer.reachable ? t('phone.check.answered', { status: String(answer.status), ms: (answer.rttMs ?? 0).toFixed(1) }) : answer.error || t('phone.check.noAnswer')}
+                  </dd>`}
               </dl>
-            </li>`,
-          )}
+            </li>`;
+          })}
         </ul>`}
     <div class="buttons">
       ${regs.length > 0 && html`<button type="button" onClick=${runCheck} disabled=${checking} aria-busy=${checking}>${checking ? t('phone.check.running') : t('phone.check.run')}</button>`}
       <button type="button" onClick=${onClose}>${t('common.close')}</button>
     </div>
   <//>`;
-}
-
-// CheckResult shows how each registration answered the fleet's OPTIONS.
-function CheckResult({ check }) {
-  if (!check.online) return html`<p role="status">${t('phone.noRegistrations')}</p>`;
-  return html`<section class="check" aria-label=${t('phone.check.title')} role="status">
-    <p><${Badge} kind=${check.reachable ? 'online' : 'offline'}>${check.reachable ? t('phone.check.reachable') : t('phone.check.unreachable')}<//></p>
-    <ul class="registrations">
-      ${check.results.map(
-        (r) => html`<li class="card" data-reachable=${r.reachable ? 'yes' : 'no'}>
-          <dl class="facts">
-            <dt>${t('phone.reg.contact')}</dt><dd class="mono">${r.contact}</dd>
-            <dt>${t('phone.check.answer')}</dt>
-            <dd>${r.reachable ? t('phone.check.answered', { status: String(r.status), ms: (r.rttMs ?? 0).toFixed(1) }) : r.error || t('phone.check.noAnswer')}</dd>
-          </dl>
-        </li>`,
-      )}
-    </ul>
-  </section>`;
 }
 
 function hostPort(host, port) {
