@@ -106,6 +106,7 @@ type step struct {
 	cpu                     time.Duration // the stack's processor time
 	drops                   int64
 	failures                string
+	callLength              string // sipp's average call length, HH:MM:SS:µs
 }
 
 func (s step) failPct() float64 {
@@ -159,7 +160,7 @@ func run(o options) error {
 	if err := writeCaller(dir, o, phones); err != nil {
 		return err
 	}
-	fmt.Printf("\n%7s %9s %9s %10s %7s %9s %11s %8s %6s  %s\n", "rate/s", "attempted", "reached/s", "successful", "failed", "failure%", "cpu ms/call", "drops", "result", "failures")
+	fmt.Printf("\n%7s %9s %9s %10s %7s %9s %11s %8s %6s  %-15s %s\n", "rate/s", "attempted", "reached/s", "successful", "failed", "failure%", "cpu ms/call", "drops", "result", "call length", "failures")
 	best := 0
 	for _, r := range o.rates {
 		bound := o.step + o.media + 40*time.Second
@@ -198,7 +199,7 @@ func run(o options) error {
 		if s.ok+s.failed > 0 {
 			perCall = float64(s.cpu.Microseconds()) / 1e3 / float64(s.ok+s.failed)
 		}
-		fmt.Printf("%7d %9d %9.0f %10d %7d %9.3f %11.2f %8d %6s  %s\n", r, s.calls, reached, s.ok, s.failed, s.failPct(), perCall, s.drops, res, s.failures)
+		fmt.Printf("%7d %9d %9.0f %10d %7d %9.3f %11.2f %8d %6s  %-15s %s\n", r, s.calls, reached, s.ok, s.failed, s.failPct(), perCall, s.drops, res, s.callLength, s.failures)
 		time.Sleep(2 * time.Second) // let the relay's sessions and the B2BUA's timers of the step drain
 	}
 	fmt.Printf("\nhighest rate with < %.2f %% failures: %d calls/s (load average now: %s)\n", o.maxFail, best, benchstack.LoadAverage())
@@ -357,6 +358,7 @@ func placeCalls(ctx context.Context, sippBin, dir, node string, rate int, o opti
 		return s, fmt.Errorf("%v (exit %v)\n%s", perr, err, benchstack.Tail(out, 2000))
 	}
 	s.ok, s.failed, s.failures = ok, failed, st.Failures()
+	s.callLength = st.Field("CallLength(C)")
 	if missing := calls - ok - failed; missing > 0 {
 		s.failed += missing // calls sipp did not finish count as failed
 	}
