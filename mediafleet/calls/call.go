@@ -159,6 +159,9 @@ func (r *Router) contactFor(req *sip.Request, tx sip.ServerTransaction) sip.Cont
 			addr = ap
 		}
 	}
+	if r.cfg.Advertise.IsValid() {
+		addr = netip.AddrPortFrom(r.cfg.Advertise, addr.Port())
+	}
 	u := sip.Uri{Scheme: "sip", User: "b2bua", Host: addr.Addr().String(), Port: int(addr.Port()), UriParams: sip.NewParams()}
 	if req.Transport() == "TCP" {
 		u.UriParams.Add("transport", "tcp")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ type Config struct {
 	// Deps.Node is nil. With a node, requests leave from the node's
 	// sockets and Bind is unused. Default 127.0.0.1:0 (any free port).
 	Bind string
+	// Advertise is the address the B2BUA writes into its Via and Contact
+	// headers instead of its socket's: the node's public address where
+	// phones reach it through one-to-one NAT (an Elastic IP on AWS).
+	// Zero: the socket's own address.
+	Advertise netip.Addr
 	// Region is the country national numbers are read in. Default "DE".
 	Region string
 	// Trunk is the upstream SIP trunk for external numbers. Without one,
@@ -182,5 +188,5 @@ func (c *Config) validate() error {
 func (c *Config) logAttrs() []any {
 	return []any{"realm", c.Realm, "bind", c.Bind, "region", c.Region,
 		"trunk", c.Trunk.Address, "trunk_transport", c.Trunk.Transport, "trunk_auth", c.Trunk.Username != "",
-		"no_answer", c.NoAnswer.String(), "failure_limit", c.FailureLimit}
+		"no_answer", c.NoAnswer.String(), "failure_limit", c.FailureLimit, "advertise", c.Advertise.String()}
 }

@@ -224,6 +224,11 @@ func (r *Router) stamp(req *sip.Request) {
 	via.Params.Add("rport", "")
 	local, ok := r.local()
 	switch {
+	case r.cfg.Advertise.IsValid():
+		// Behind one-to-one NAT: the phone answers to the public address,
+		// on the port of the socket the request leaves from (UDP) or the
+		// standard one (TCP answers return on the connection anyway).
+		via.Host = r.cfg.Advertise.String()
 	case r.deps.Node == nil:
 		via.Host = local.Addr().String()
 	case ok && !strings.EqualFold(req.Transport(), "tcp") && !local.Addr().IsUnspecified():

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -460,4 +461,37 @@ func TestDTMFDigits(t *testing.T) {
 			t.Errorf("dtmfDigits(%q, %q) = %q, want %q", tt.ct, tt.body, got, tt.want)
 		}
 	}
+}
+
+// TestAdvertise: behind one-to-one NAT the B2BUA names the public address
+// in the Via and Contact of what it sends, on the node's port; phones
+// answer to the request's source (rport) either way. The test's phones
+// cannot reach the public address, so the caller gives up while the
+// callee rings.
+func TestAdvertise(t *testing.T) {
+	public := netip.MustParseAddr("192.0.2.10")
+	e := newEnv(t, options{config: func(c *Config) { c.Advertise = public }})
+	caller, callee := e.newPhone(0), e.newPhone(3)
+	caller.register()
+	callee.register()
+	callee.setMode(ringForever)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := caller.call(ctx, "12")
+		done <- err
+	}()
+	inv := callee.next("invite")
+	port := netip.MustParseAddrPort(e.node.UDPAddr().String()).Port()
+	if v := inv.Via(); v.Host != public.String() || v.Port != int(port) {
+		t.Errorf("Via %s, want %s:%d", v.Value(), public, port)
+	}
+	if c := inv.Contact(); c.Address.Host != public.String() || c.Address.Port != int(port) {
+		t.Errorf("Contact %s, want %s:%d", c.Value(), public, port)
+	}
+	cancel()
+	callee.next("cancel")
+	<-done
+	e.callEvents()
 }

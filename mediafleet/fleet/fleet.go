@@ -53,6 +53,10 @@ type Config struct {
 	RelayAdvertiseIP netip.Addr
 	RTPPortMin       int
 	RTPPortMax       int
+	// Advertise is the node's public address where phones reach it
+	// through one-to-one NAT (an Elastic IP): the call router writes it
+	// into its Via and Contact headers. Zero: the sockets' own addresses.
+	Advertise netip.Addr
 	// Trunk is the upstream SIP trunk of external numbers.
 	Trunk calls.Trunk
 	// NonceSecret keys the HMAC of the digest nonces of both the
@@ -144,7 +148,7 @@ func (f *Fleet) build(ctx context.Context, pub events.Publisher) error {
 // leave through the node's sockets, from the address the phones registered
 // to (NAT bindings and TCP connections stay usable).
 func (f *Fleet) callRouter(pub events.Publisher) error {
-	cfg := calls.Config{Realm: f.cfg.Domain, Trunk: f.cfg.Trunk, NonceSecret: f.cfg.NonceSecret}
+	cfg := calls.Config{Realm: f.cfg.Domain, Trunk: f.cfg.Trunk, NonceSecret: f.cfg.NonceSecret, Advertise: f.cfg.Advertise}
 	deps := calls.Deps{Directory: f.dir, Bindings: f.reg, Media: calls.Relay(f.relay), Store: f.st, Events: pub}
 	if f.sip != nil {
 		deps.Node = f.sip

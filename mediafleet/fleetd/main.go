@@ -118,6 +118,7 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 		Domain: cfg.SIPDomain, Node: cfg.NodeID,
 		SIPUDP: cfg.SIPUDP, SIPTCP: cfg.SIPTCP, STUN: cfg.STUN,
 		RelayListenIP: cfg.PrivateIP, RelayAdvertiseIP: cfg.PublicIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
+		Advertise:   cfg.PublicIP,
 		Trunk:       calls.Trunk{Address: cfg.Trunk, Username: cfg.TrunkUser, Password: cfg.TrunkPassword},
 		NonceSecret: key,
 	}, db, pub, logger)
