@@ -116,7 +116,8 @@ func noneOf(t *testing.T, r *receiver, ev string, match func(h hook) bool) {
 // gives up (hangup with cancel, no answer); the user's phone is busy
 // (hangup with busy, the trunk gets 486); nobody answers the user's phone
 // within the stack's no-answer time, here 2 s (hangup with noAnswer, the
-// trunk gets 480). A newCall that hangs holds the call no longer than the
+// trunk gets 480). A URL limited to a user takes only the calls that
+// reach the user. A newCall that hangs holds the call no longer than the
 // stack's steering timeout, here 1 s.
 func TestIncomingCall(t *testing.T) {
 	t.Parallel()
@@ -195,6 +196,41 @@ func TestIncomingCall(t *testing.T) {
 		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
 		sameCall(t, checkNewCall(t, nc, e.secret, e.acct.ID, from, to, "in", anna), hup)
 		noneOf(t, e.hooks, "answer", callOf(from))
+	})
+
+	t.Run("URL limited to a user", func(t *testing.T) {
+		// The incoming URL takes only calls that reach Bernd: the group's
+		// do, Anna's own do not.
+		ctx, cancel := context.WithTimeout(context.Background(), hookWait)
+		defer cancel()
+		put := func(users ...string) {
+			in := map[string]any{"url": e.hooks.URL("/in"), "events": allEvents}
+			if len(users) > 0 {
+				in["users"] = users
+			}
+			out := map[string]any{"url": e.hooks.URL("/out"), "events": allEvents}
+			if _, err := e.api.Expect(ctx, http.MethodPut, "/v1/webhooks", map[string]any{"incoming": in, "outgoing": out}, e.acct.Token); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(bernd.ID)
+		defer put()
+		mine := e.caller()
+		phone := e.phone(t, anna, "uas.xml").start(t)
+		if !e.trunkCall(t, "trunk_call.xml", mine, digits(anna.Number), 0).run(t) || !phone.wait(t) {
+			t.FailNow()
+		}
+		from := e.caller() + "1"
+		a, b := e.phone(t, anna, "phone_ring.xml").start(t), e.phone(t, bernd, "phone_ring.xml").start(t)
+		if !e.trunkCall(t, "trunk_cancel.xml", from[:len(from)-1], digits(e.group.Number), 0).run(t) || !a.wait(t) || !b.wait(t) {
+			t.FailNow()
+		}
+		nc := e.hooks.one(t, hookWait, "newCall", and(path("/in"), event("newCall"), callOf(from)))
+		checkNewCall(t, nc, e.secret, e.acct.ID, from, digits(e.group.Number), "in", anna, bernd)
+		e.hooks.one(t, hookWait, "hangup", and(path("/in"), event("hangup"), callOf(from)))
+		if got := e.hooks.all(callOf(mine + "1")); len(got) > 0 {
+			t.Errorf("a call to Anna's number reached a URL limited to Bernd: %s", got[0])
+		}
 	})
 
 	t.Run("newCall hangs", func(t *testing.T) { hangingNewCall(t, e, time.Second) })
