@@ -14,6 +14,7 @@ table='{{.Table}}'
 sip_domain='{{.SIPDomain}}'
 secret_arn='{{.SecretARN}}'
 queue_url='{{.QueueURL}}'
+kms_key='{{.KMSKey}}'
 rtp_ports='{{.RTPPorts}}'
 sync_port='{{.SyncPort}}'
 tag_key='{{.TagKey}}'
@@ -85,6 +86,7 @@ SWITCHBOARD_PRIVATE_IP=${private_ip}
 SWITCHBOARD_FLEET_SECRET_ARN=${secret_arn}
 SWITCHBOARD_SYNC_ADDR=${private_ip}:${sync_port}
 SWITCHBOARD_EVENT_QUEUE_URL=${queue_url}
+SWITCHBOARD_KMS_KEY_ID=${kms_key}
 SWITCHBOARD_RTP_PORTS=${rtp_ports}
 ENV
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -51,6 +52,7 @@ type fleetConfig struct {
 	net          network
 	table        awsdynamodb.Table
 	queue        awssqs.Queue // the webhook events queue the nodes publish to
+	key          awskms.Key   // opens the accounts' webhook signing secrets (newCall)
 }
 
 // fleet is the media fleet's AWS shape.
@@ -91,6 +93,7 @@ func newFleet(scope constructs.Construct, cfg fleetConfig) (fleet, error) {
 		SIPDomain: cfg.sipDomain,
 		SecretARN: *f.secret.SecretArn(),
 		QueueURL:  *cfg.queue.QueueUrl(),
+		KMSKey:    *cfg.key.KeyArn(),
 		RTPPorts:  fmt.Sprintf("%d-%d", portRTPFirst, portRTPLast),
 		SyncPort:  portSync,
 		TagKey:    fleetTagKey,
@@ -209,6 +212,9 @@ func fleetRole(scope constructs.Construct, cfg fleetConfig, f fleet, binary awss
 	cfg.table.Grants().ReadWriteData(role)
 	f.secret.GrantRead(role, nil)
 	cfg.queue.GrantSendMessages(role)
+	// The nodes post newCall themselves, signed with the account's
+	// webhook secret, which the key seals.
+	cfg.key.GrantDecrypt(role)
 	binary.GrantRead(role)
 
 	stack := awscdk.Stack_Of(scope)

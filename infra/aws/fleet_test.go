@@ -229,6 +229,8 @@ func (s synthesized) testFleetRole(t *testing.T) {
 		{"sqs:SendMessage", queue, true},
 		{"sqs:ReceiveMessage", queue, false},
 		{"sqs:SendMessage", dead, false},
+		{"kms:Decrypt", s.logicalID(t, "AWS::KMS::Key", nil), true},
+		{"kms:Encrypt", s.logicalID(t, "AWS::KMS::Key", nil), false},
 	}
 	for id, r := range s.resources {
 		if r.Type == "AWS::EC2::EIP" {

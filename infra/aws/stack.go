@@ -167,6 +167,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		net:          net,
 		table:        table,
 		queue:        queue,
+		key:          key,
 	}); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}

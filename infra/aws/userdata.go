@@ -27,6 +27,7 @@ type fleetSetup struct {
 	SIPDomain string
 	SecretARN string
 	QueueURL  string
+	KMSKey    string
 	RTPPorts  string
 	SyncPort  int
 	TagKey    string

@@ -58,6 +58,8 @@ func (s synthesized) testUserData(t *testing.T) {
 		"SWITCHBOARD_SYNC_ADDR=${private_ip}:${sync_port}\n",
 		"sync_port='7070'",
 		"SWITCHBOARD_EVENT_QUEUE_URL=${queue_url}\n",
+		"SWITCHBOARD_KMS_KEY_ID=${kms_key}\n",
+		"kms_key='" + s.logicalID(t, "AWS::KMS::Key", nil) + "'",
 		"SWITCHBOARD_RTP_PORTS=${rtp_ports}\n",
 		"rtp_ports='20000-39999'",
 		// The unit.

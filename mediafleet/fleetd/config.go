@@ -33,6 +33,7 @@ type Config struct {
 	TrunkUser        string
 	TrunkPassword    string
 	EventQueueURL    string
+	KMSKeyID         string
 	Heartbeat        time.Duration
 	LogFormat        string
 	LogLevel         string
@@ -64,6 +65,7 @@ func Load(getenv config.Getenv) (Config, error) {
 		TrunkUser:        get("SWITCHBOARD_TRUNK_USER", ""),
 		TrunkPassword:    getenv("SWITCHBOARD_TRUNK_PASSWORD"),
 		EventQueueURL:    get("SWITCHBOARD_EVENT_QUEUE_URL", ""),
+		KMSKeyID:         get("SWITCHBOARD_KMS_KEY_ID", ""),
 		LogFormat:        get("SWITCHBOARD_LOG_FORMAT", "json"),
 		LogLevel:         get("SWITCHBOARD_LOG_LEVEL", "info"),
 	}
@@ -178,6 +180,6 @@ func (c Config) LogAttrs() []any {
 		"public_ip", c.PublicIP.String(), "private_ip", c.PrivateIP.String(), "fleet_secret_arn", c.FleetSecretARN,
 		"fleet_secret_set", c.FleetSecret != "", "sync", c.SyncAddr, "sip_udp", c.SIPUDP, "sip_tcp", c.SIPTCP,
 		"stun", c.STUN, "rtp_ports", fmt.Sprintf("%d-%d", c.RTPPortMin, c.RTPPortMax), "trunk", c.Trunk,
-		"trunk_user", c.TrunkUser, "trunk_password_set", c.TrunkPassword != "", "event_queue", c.EventQueueURL,
+		"trunk_user", c.TrunkUser, "trunk_password_set", c.TrunkPassword != "", "event_queue", c.EventQueueURL, "kms_key", c.KMSKeyID,
 		"heartbeat", c.Heartbeat.String(), "log_format", c.LogFormat, "log_level", c.LogLevel}
 }

@@ -29,8 +29,13 @@ func TestLoad(t *testing.T) {
 	if c.SyncAddr != "10.0.1.5:7070" || c.SIPUDP != "10.0.1.5:5060" || c.SIPTCP != "10.0.1.5:5060" || c.STUN != "10.0.1.5:10000" {
 		t.Errorf("addresses %s %s %s %s", c.SyncAddr, c.SIPUDP, c.SIPTCP, c.STUN)
 	}
-	if c.RTPPortMin != 20000 || c.RTPPortMax != 39999 || c.Heartbeat != 30*time.Second || c.PublicIP.String() != "203.0.113.7" {
+	if c.RTPPortMin != 20000 || c.RTPPortMax != 39999 || c.Heartbeat != 30*time.Second || c.PublicIP.String() != "203.0.113.7" || c.KMSKeyID != "" {
 		t.Errorf("config %+v", c)
+	}
+	env := baseEnv()
+	env["SWITCHBOARD_KMS_KEY_ID"] = "arn:aws:kms:eu-central-1:123456789012:key/1234"
+	if c, err := Load(func(k string) string { return env[k] }); err != nil || c.KMSKeyID != env["SWITCHBOARD_KMS_KEY_ID"] {
+		t.Errorf("KMS key %q, %v", c.KMSKeyID, err)
 	}
 
 	tests := []struct {

@@ -26,6 +26,8 @@
 //	SWITCHBOARD_TRUNK_USER         user name for the trunk's digest challenges
 //	SWITCHBOARD_TRUNK_PASSWORD     password for the trunk's digest challenges (never logged)
 //	SWITCHBOARD_EVENT_QUEUE_URL    SQS queue of call events for the webhooks function (default: events dropped)
+//	SWITCHBOARD_KMS_KEY_ID         KMS key of the accounts' sealed secrets: the node posts newCall webhooks
+//	                               itself and follows their steering (default: no newCall webhooks)
 //	SWITCHBOARD_HEARTBEAT          how often the node's item is refreshed and its resync flag read (default 30s)
 //	SWITCHBOARD_LOG_FORMAT         json or text (default json)
 //	SWITCHBOARD_LOG_LEVEL          debug, info, warn or error (default info)
@@ -52,13 +54,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/switchboard/switchboard/events"
+	"github.com/switchboard/switchboard/events/webhook"
 	"github.com/switchboard/switchboard/events/webhook/sqs"
 	"github.com/switchboard/switchboard/mediafleet/calls"
 	"github.com/switchboard/switchboard/mediafleet/fleet"
+	"github.com/switchboard/switchboard/shared/account"
 	"github.com/switchboard/switchboard/shared/config"
+	"github.com/switchboard/switchboard/shared/secret"
+	"github.com/switchboard/switchboard/shared/store"
 	"github.com/switchboard/switchboard/shared/store/dynamo"
 )
 
@@ -114,6 +121,10 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 	} else {
 		logger.Warn("no SWITCHBOARD_EVENT_QUEUE_URL: call events are dropped")
 	}
+	steer, err := steerer(cfg, awsCfg, db, logger)
+	if err != nil {
+		return err
+	}
 	f, err := fleet.New(ctx, fleet.Config{
 		Domain: cfg.SIPDomain, Node: cfg.NodeID,
 		SIPUDP: cfg.SIPUDP, SIPTCP: cfg.SIPTCP, STUN: cfg.STUN,
@@ -121,6 +132,11 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 		Advertise:   cfg.PublicIP,
 		Trunk:       calls.Trunk{Address: cfg.Trunk, Username: cfg.TrunkUser, Password: cfg.TrunkPassword},
 		NonceSecret: key,
+		Calls: func(_ *calls.Config, d *calls.Deps) {
+			if steer != nil {
+				d.Steer = steer
+			}
+		},
 	}, db, pub, logger)
 	if err != nil {
 		return err
@@ -139,3 +155,15 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 type discard struct{}
 
 func (discard) Publish(context.Context, events.Event) error { return nil }
+
+// steerer is the webhook deliverer that posts newCall and follows its
+// steering answer, under the URL policy of AWS (https to public
+// addresses only); nil without a KMS key to open the signing secrets.
+func steerer(cfg Config, awsCfg aws.Config, st store.Store, logger *slog.Logger) (*webhook.Deliverer, error) {
+	if cfg.KMSKeyID == "" {
+		logger.Warn("no SWITCHBOARD_KMS_KEY_ID: newCall webhooks are not posted")
+		return nil, nil
+	}
+	seal := secret.Envelope{KEK: secret.KMS{Client: kms.NewFromConfig(awsCfg), KeyID: cfg.KMSKeyID}}
+	return webhook.New(webhook.Config{URLs: account.StrictURLs}, st, seal, logger)
+}
