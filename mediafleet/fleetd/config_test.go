@@ -32,9 +32,9 @@ func TestLoad(t *testing.T) {
 	if c.RTPPortMin != 20000 || c.RTPPortMax != 39999 || c.Heartbeat != 30*time.Second || c.PublicIP.String() != "203.0.113.7" || c.KMSKeyID != "" {
 		t.Errorf("config %+v", c)
 	}
-	env := baseEnv()
-	env["SWITCHBOARD_KMS_KEY_ID"] = "arn:aws:kms:eu-central-1:123456789012:key/1234"
-	if c, err := Load(func(k string) string { return env[k] }); err != nil || c.KMSKeyID != env["SWITCHBOARD_KMS_KEY_ID"] {
+	withKey := baseEnv()
+	withKey["SWITCHBOARD_KMS_KEY_ID"] = "arn:aws:kms:eu-central-1:123456789012:key/1234"
+	if c, err := Load(func(k string) string { return withKey[k] }); err != nil || c.KMSKeyID != withKey["SWITCHBOARD_KMS_KEY_ID"] {
 		t.Errorf("KMS key %q, %v", c.KMSKeyID, err)
 	}
 
