@@ -355,6 +355,11 @@ func (s synthesized) testStream(t *testing.T) {
 		})
 	})
 	id := s.logicalID(t, typ, func(_ string, r resource) bool { return r.Properties["StartingPosition"] != nil })
+	// Only the items the fleet follows invoke streamsync (stream_test.go
+	// checks what the filters pass).
+	if f := flatten(s.resources[id].Properties["FilterCriteria"]); !strings.Contains(f, `"NewImage"`) || !strings.Contains(f, `"REMOVE"`) {
+		t.Errorf("stream event source filters %q, want the followed types of new and removed items", f)
+	}
 	// Unbounded retries (-1, or the property left out) would let one bad
 	// record block its shard until the record expires.
 	retries, ok := s.resources[id].Properties["MaximumRetryAttempts"].(float64)

@@ -8,6 +8,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/switchboard/switchboard/shared/change"
+	"github.com/switchboard/switchboard/shared/model"
 )
 
 // streamFunction is the function that turns table changes into fleet
@@ -40,6 +43,23 @@ func attachStream(table awsdynamodb.Table, fns functions) error {
 		RetryAttempts:           jsii.Number(streamRetryAttempts),
 		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(streamMaxRecordAge)),
 		ReportBatchItemFailures: jsii.Bool(true),
+		Filters:                 streamFilters(),
 	}))
 	return nil
+}
+
+// streamFilters pass only the records of items the fleet follows (by
+// their type attribute: the new image, or the old one of a removal), so
+// that the many writes the fleet does not follow (bindings, call records,
+// the nodes' heartbeats, rate limits) invoke nothing.
+func streamFilters() *[]*map[string]any {
+	var types []any
+	for _, k := range change.Followed {
+		types = append(types, string(k))
+	}
+	typeIs := map[string]any{model.AttrType: map[string]any{"S": types}}
+	return &[]*map[string]any{
+		awslambda.FilterCriteria_Filter(&map[string]any{"dynamodb": map[string]any{"NewImage": typeIs}}),
+		awslambda.FilterCriteria_Filter(&map[string]any{"eventName": []any{"REMOVE"}, "dynamodb": map[string]any{"OldImage": typeIs}}),
+	}
 }

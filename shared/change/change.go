@@ -32,6 +32,11 @@ const (
 	KindProbe Kind = model.TypeProbe
 )
 
+// Followed are the kinds the fleet follows: the only item types whose
+// change records Decode turns into notifications (the stream's event
+// source filters on them, so other writes cost no invocation).
+var Followed = []Kind{KindAccount, KindUser, KindDevice, KindGroup, KindNumber, KindProbe}
+
 // Notification says that one entity now looks like this, or is gone.
 // Exactly the field of its kind is set; for a removal it holds the entity
 // as it was last.
