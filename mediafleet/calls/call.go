@@ -106,7 +106,9 @@ func (r *Router) newCall(req *sip.Request, tx sip.ServerTransaction, from caller
 	default:
 		c.direction = DirectionInternal
 	}
-	if !from.trunk {
+	if from.peer {
+		c.account = from.account
+	} else if !from.trunk {
 		c.account = from.account
 		c.addDevice(from.device.ID)
 		if from.user != nil {
@@ -134,6 +136,9 @@ func (r *Router) newCall(req *sip.Request, tx sip.ServerTransaction, from caller
 // digits of the caller id, else the extension or device id of an
 // internal caller, else "anonymous".
 func (c *call) presentedFrom() string {
+	if c.caller.peer {
+		return c.caller.fromUser
+	}
 	if c.caller.trunk {
 		if c.caller.number == "" {
 			return anonymous

@@ -53,6 +53,10 @@ type Config struct {
 	// NonceSecret keys the HMAC of the digest nonces of 407 challenges.
 	// Default: random per process.
 	NonceSecret []byte
+	// PeerKey keys the header with which fleet nodes pass calls to each
+	// other's phones (peer.go); nodes that do need the same one. Empty:
+	// calls are neither passed on nor taken from other nodes.
+	PeerKey []byte
 	// NonceLifetime is how long a nonce is accepted. Default 5 minutes.
 	NonceLifetime time.Duration
 	// FailureLimit failed authentications within FailureWindow, from one

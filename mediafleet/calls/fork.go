@@ -25,6 +25,7 @@ type target struct {
 	dest      string  // host:port the INVITE goes to
 	transport string
 	external  string // E.164 (or emergency number) rung through the trunk
+	peer      bool   // the fleet node where the phone is registered (peer.go)
 }
 
 func (t target) trunk() bool { return t.external != "" }
@@ -100,6 +101,9 @@ func (c *call) endpoint(dev *directory.Device, user string, externals bool) []ta
 			t := target{device: dev.ID, user: user, uri: *b.Contact.Clone(), transport: strings.ToUpper(b.Transport)}
 			t.dest = sendTo(t.uri, nil, b.Source, t.transport, c.r.deps.Node != nil)
 			out = append(out, t)
+		}
+		if len(out) == 0 {
+			out = c.peerTargets(dev.ID, user)
 		}
 		if len(out) > 0 {
 			c.addDevice(dev.ID)
@@ -370,6 +374,9 @@ func (c *call) offerTo(t target) *sip.Request {
 	req.AppendHeader(&contact)
 	if privacy {
 		req.AppendHeader(sip.NewHeader("Privacy", "id"))
+	}
+	if t.peer {
+		req.AppendHeader(c.r.peerHeader(id.Value(), t.device))
 	}
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))

@@ -22,6 +22,12 @@ func (c *call) presentation(t target) (from *sip.FromHeader, privacy bool) {
 	if !c.caller.trunk {
 		number = c.callerID()
 	}
+	if c.caller.peer {
+		// As the node that took the call presented the caller.
+		from.DisplayName = c.caller.display
+		from.Address = sip.Uri{Scheme: "sip", User: c.caller.fromUser, Host: c.r.cfg.Realm}
+		return from, c.caller.privacy
+	}
 	c.mu.Lock()
 	present := c.present
 	c.mu.Unlock()

@@ -28,9 +28,12 @@ func (r *Router) invite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	d := dialled(req)
 	var from caller
-	if r.fromTrunk(req.Source()) {
+	switch {
+	case r.fromPeer(req):
+		from = r.peerCaller(req)
+	case r.fromTrunk(req.Source()):
 		from = r.inboundCaller(req)
-	} else {
+	default:
 		var res *sip.Response
 		if from, res = r.authenticate(req, phone.Emergency(d)); res != nil {
 			r.send(tx, res)
@@ -50,7 +53,14 @@ func (r *Router) invite(req *sip.Request, tx sip.ServerTransaction) {
 		r.respond(tx, req, sip.StatusBadRequest, "Bad Session Description")
 		return
 	}
-	dest, code, reason := r.route(from, d)
+	var dest destination
+	var code int
+	var reason string
+	if from.peer {
+		dest, code, reason = r.peerRoute(from, d)
+	} else {
+		dest, code, reason = r.route(from, d)
+	}
 	if code != 0 {
 		r.respond(tx, req, code, reason)
 		return

@@ -34,6 +34,9 @@ const recordTimeout = 5 * time.Second
 // record writes the call's record to its account's partition. A failure
 // is logged: the call is over either way.
 func (c *call) record(cause string, stats MediaStats) {
+	if c.caller.peer {
+		return // the node that took the call keeps its record
+	}
 	c.mu.Lock()
 	rec := Record{
 		Type: TypeCall, ID: c.id, SIPCallID: c.a.callID, Account: c.account, Direction: c.direction,
@@ -90,6 +93,9 @@ func (c *call) event(typ events.Type, cause, digits string) events.Event {
 }
 
 func (c *call) publishEvent(ev events.Event) {
+	if c.caller.peer {
+		return // the node that took the call publishes its events
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	if err := c.r.deps.Events.Publish(ctx, ev); err != nil {

@@ -46,6 +46,7 @@ func (d destination) label(dialled string) string {
 // caller is who places a call: a phone of an account, or the trunk.
 type caller struct {
 	trunk   bool
+	peer    bool              // another fleet node passed the call on (peer.go)
 	device  *directory.Device // the calling phone; nil for the trunk
 	user    *directory.User   // its owner, when a user owns it
 	account string            // the calling phone's account; for the trunk, the called number's
@@ -53,6 +54,10 @@ type caller struct {
 	// anonymous or not a number); display its display name.
 	number  string
 	display string
+	// fromUser and privacy are, for a call another node passed on, the
+	// caller as that node presented it (peer.go).
+	fromUser string
+	privacy  bool
 }
 
 // dialled is the user part of the Request-URI, unescaped ("%2B49…" is

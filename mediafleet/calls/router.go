@@ -63,6 +63,9 @@ type Deps struct {
 	// Steer, when set, is asked how to handle each new call (the
 	// newCall webhook) and followed (steer.go).
 	Steer Steerer
+	// Peers, when set, finds phones registered on other fleet nodes,
+	// which then ring through those nodes (peer.go).
+	Peers Peers
 	// Node sends the requests the router originates, so that phones
 	// behind NAT and phones registered over TCP get them from the address
 	// and on the connection they registered to. Without it the router

@@ -49,7 +49,7 @@ const maxSteps = 20
 // caller left meanwhile).
 func (c *call) steer() (dests []destination, done bool) {
 	s := c.r.deps.Steer
-	if s == nil || c.dest.emergency {
+	if s == nil || c.dest.emergency || c.caller.peer {
 		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.r.cfg.SteerTimeout)

@@ -53,6 +53,11 @@ type Config struct {
 	RelayAdvertiseIP netip.Addr
 	RTPPortMin       int
 	RTPPortMax       int
+	// PeerKey keys the header with which nodes pass each other calls for
+	// the phones registered with them (calls.Config.PeerKey); with it,
+	// the call router finds such phones through the table (TablePeers).
+	// Empty: a node rings only its own phones.
+	PeerKey []byte
 	// Advertise is the node's public address where phones reach it
 	// through one-to-one NAT (an Elastic IP): the call router writes it
 	// into its Via and Contact headers. Zero: the sockets' own addresses.
@@ -148,8 +153,12 @@ func (f *Fleet) build(ctx context.Context, pub events.Publisher) error {
 // leave through the node's sockets, from the address the phones registered
 // to (NAT bindings and TCP connections stay usable).
 func (f *Fleet) callRouter(pub events.Publisher) error {
-	cfg := calls.Config{Realm: f.cfg.Domain, Trunk: f.cfg.Trunk, NonceSecret: f.cfg.NonceSecret, Advertise: f.cfg.Advertise}
+	cfg := calls.Config{Realm: f.cfg.Domain, Trunk: f.cfg.Trunk, NonceSecret: f.cfg.NonceSecret, Advertise: f.cfg.Advertise,
+		PeerKey: f.cfg.PeerKey}
 	deps := calls.Deps{Directory: f.dir, Bindings: f.reg, Media: calls.Relay(f.relay), Store: f.st, Events: pub}
+	if len(f.cfg.PeerKey) > 0 {
+		deps.Peers = &TablePeers{Self: f.cfg.Node, Store: f.st}
+	}
 	if f.sip != nil {
 		deps.Node = f.sip
 	}

@@ -23,6 +23,9 @@ type PresenceConfig struct {
 	SyncAddr string
 	// PublicIP is the address phones reach the node at, for operators.
 	PublicIP string
+	// SIPAddr is the node's SIP over UDP host:port inside the fleet's
+	// network, where other nodes pass it calls for its phones.
+	SIPAddr string
 	// Heartbeat is how often the item's TTL is refreshed and its resync
 	// flag read. Default 30 s.
 	Heartbeat time.Duration
@@ -77,6 +80,7 @@ func NewPresence(cfg PresenceConfig, st store.Store, sync *Sync, logger *slog.Lo
 // left behind.
 func (p *Presence) Join(ctx context.Context) error {
 	n := model.NewNode(p.cfg.ID, p.cfg.SyncAddr, p.cfg.PublicIP, p.started.Unix(), p.expires())
+	n.SIPAddr = p.cfg.SIPAddr
 	item, err := store.Marshal(n)
 	if err != nil {
 		return err

@@ -132,6 +132,7 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 		Advertise:   cfg.PublicIP,
 		Trunk:       calls.Trunk{Address: cfg.Trunk, Username: cfg.TrunkUser, Password: cfg.TrunkPassword},
 		NonceSecret: key,
+		PeerKey:     peerKey(secret),
 		Calls: func(_ *calls.Config, d *calls.Deps) {
 			if steer != nil {
 				d.Steer = steer

@@ -41,8 +41,12 @@ func open(ctx context.Context, cfg Config, f *fleet.Fleet, st store.Store, logge
 	port := n.ln.Addr().(*net.TCPAddr).Port
 	n.syncAddr = net.JoinHostPort(cfg.PrivateIP.String(), strconv.Itoa(port))
 	n.sync = fleet.NewSync(f, logger)
+	var sipAddr string
+	if a := f.SIPUDPAddr(); a != nil {
+		sipAddr = a.String() // where other nodes pass calls for this node's phones
+	}
 	n.presence, err = fleet.NewPresence(fleet.PresenceConfig{ID: cfg.NodeID, SyncAddr: n.syncAddr,
-		PublicIP: cfg.PublicIP.String(), Heartbeat: cfg.Heartbeat}, st, n.sync, logger)
+		PublicIP: cfg.PublicIP.String(), SIPAddr: sipAddr, Heartbeat: cfg.Heartbeat}, st, n.sync, logger)
 	if err != nil {
 		_ = n.ln.Close()
 		return nil, err

@@ -29,6 +29,17 @@ func nonceKey(secret string) ([]byte, error) {
 	return m.Sum(nil), nil
 }
 
+// peerLabel names the key of the header nodes pass each other calls
+// with, derived from the fleet secret like the nonce key.
+const peerLabel = "switchboard fleet peer call key v1"
+
+// peerKey derives that key: HMAC-SHA256(secret, peerLabel).
+func peerKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(peerLabel))
+	return m.Sum(nil)
+}
+
 // secretReader is the part of Secrets Manager the service uses.
 type secretReader interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)

@@ -37,9 +37,12 @@ type Node struct {
 	ID       string `dynamodbav:"id"`
 	SyncAddr string `dynamodbav:"syncAddr"`           // private ip:port of the sync endpoint
 	PublicIP string `dynamodbav:"publicIp,omitempty"` // the address phones reach the node at
-	Started  int64  `dynamodbav:"started"`            // Unix seconds
-	Resync   bool   `dynamodbav:"resync,omitempty"`
-	Expires  int64  `dynamodbav:"ttl"` // Unix seconds; the store hides it after
+	// SIPAddr is the node's SIP over UDP address inside the fleet's
+	// network: other nodes pass it calls to the phones registered there.
+	SIPAddr string `dynamodbav:"sipAddr,omitempty"`
+	Started int64  `dynamodbav:"started"` // Unix seconds
+	Resync  bool   `dynamodbav:"resync,omitempty"`
+	Expires int64  `dynamodbav:"ttl"` // Unix seconds; the store hides it after
 }
 
 // AttrResync is the attribute of Node.Resync, which streamsync sets with

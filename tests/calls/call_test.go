@@ -235,6 +235,11 @@ func checkRelay(t *testing.T, c *apiclient.Client, token string, since time.Time
 // scenario, which wants a 200, fails on a second 407 or a 403, and the
 // stack keeps serving.
 func wrongPassword(t *testing.T, s *harness.Stack, dir, node string, caller, callee phone) {
+	// The first call's record is in the event list before its log line
+	// is written: wait for the line, then count.
+	for deadline := time.Now().Add(logWait); strings.Count(s.Log(), `msg="call ended"`) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	calls := strings.Count(s.Log(), `msg="call ended"`)
 	csv := writeFile(t, dir, "wrong.csv", []byte(fmt.Sprintf("SEQUENTIAL\n%s;%s;%s;%s\n",
 		caller.Credentials.Username, callee.Extension, caller.Credentials.Domain, caller.Credentials.auth("not-"+caller.Credentials.Password))))
