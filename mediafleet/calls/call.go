@@ -148,6 +148,9 @@ func (c *call) presentedFrom() string {
 	if n := c.callerID(); n != "" {
 		return phone.Digits(n)
 	}
+	if c.dest.kind == destExternal {
+		return anonymous // what the far end sees of a user without a caller id
+	}
 	if u := c.caller.user; u != nil && u.Extension != "" {
 		return u.Extension
 	}

@@ -27,15 +27,19 @@ type destination struct {
 	account string
 	id      string // user or group short id, or global device id
 	only    string // destUser: ring only this device
-	number  string // destExternal: E.164, or the emergency number as dialled
+	// number is, for destExternal, the E.164 number rung (or the
+	// emergency number as dialled); for a destination one of the
+	// account's numbers reaches, that number in E.164.
+	number string
 	// emergency marks 110 and 112: always put through, no rule applies.
 	emergency bool
 }
 
-// label is how records and events name the destination.
+// label is how records and events name the destination: a number in
+// E.164 digits, whatever form it was dialled in; else what was dialled.
 func (d destination) label(dialled string) string {
 	switch {
-	case d.kind == destExternal:
+	case d.number != "":
 		return phone.Digits(d.number)
 	case dialled != "":
 		return dialled
@@ -162,11 +166,11 @@ func targetDest(account string, t directory.Target) destination {
 func numberDest(n *directory.Number) (destination, bool) {
 	switch n.Route {
 	case model.RouteUser:
-		return destination{kind: destUser, account: n.Account, id: n.Target, only: n.Device}, true
+		return destination{kind: destUser, account: n.Account, id: n.Target, only: n.Device, number: n.E164}, true
 	case model.RouteDevice:
-		return destination{kind: destDevice, account: n.Account, id: n.Target}, true
+		return destination{kind: destDevice, account: n.Account, id: n.Target, number: n.E164}, true
 	case model.RouteGroup:
-		return destination{kind: destGroup, account: n.Account, id: n.Target}, true
+		return destination{kind: destGroup, account: n.Account, id: n.Target, number: n.E164}, true
 	}
 	return destination{}, false
 }

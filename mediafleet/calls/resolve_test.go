@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/mediafleet/internal/fixture"
@@ -22,9 +23,9 @@ func TestResolve(t *testing.T) {
 	}{
 		{"10", destination{kind: destUser, account: testAccount, id: "w0"}, true},
 		{"20", destination{kind: destGroup, account: testAccount, id: "g0"}, true},
-		{"02111234561", destination{kind: destUser, account: testAccount, id: "w1"}, true},
-		{"+492111234562", destination{kind: destGroup, account: testAccount, id: "g0"}, true},
-		{"00492111234563", destination{kind: destDevice, account: testAccount, id: device(3)}, true},
+		{"02111234561", destination{kind: destUser, account: testAccount, id: "w1", number: numW1}, true},
+		{"+492111234562", destination{kind: destGroup, account: testAccount, id: "g0", number: numG0}, true},
+		{"00492111234563", destination{kind: destDevice, account: testAccount, id: device(3), number: "+492111234563"}, true},
 		{"1234567w1", destination{kind: destUser, account: testAccount, id: "w1"}, true},
 		{"w2", destination{kind: destUser, account: testAccount, id: "w2"}, true},
 		{"1234567g0", destination{kind: destGroup, account: testAccount, id: "g0"}, true},
@@ -57,9 +58,9 @@ func TestResolveInbound(t *testing.T) {
 		want    destination
 		ok      bool
 	}{
-		{"492111234561", destination{kind: destUser, account: testAccount, id: "w1"}, true},
-		{"+492111234561", destination{kind: destUser, account: testAccount, id: "w1"}, true},
-		{"02111234562", destination{kind: destGroup, account: testAccount, id: "g0"}, true},
+		{"492111234561", destination{kind: destUser, account: testAccount, id: "w1", number: numW1}, true},
+		{"+492111234561", destination{kind: destUser, account: testAccount, id: "w1", number: numW1}, true},
+		{"02111234562", destination{kind: destGroup, account: testAccount, id: "g0", number: numG0}, true},
 		{"492111234560", destination{}, false}, // inactive: the location is not verified
 		{"493012345678", destination{}, false}, // not ours
 		{"10", destination{}, false},
@@ -69,6 +70,11 @@ func TestResolveInbound(t *testing.T) {
 		got, ok := r.resolveInbound(tt.dialled)
 		if ok != tt.ok || got != tt.want {
 			t.Errorf("resolveInbound(%q) = %+v, %v; want %+v, %v", tt.dialled, got, ok, tt.want, tt.ok)
+		}
+		// Events and records name the number in E.164 digits, in
+		// whatever form the trunk dialled it.
+		if ok && got.label(tt.dialled) != strings.TrimPrefix(tt.want.number, "+") {
+			t.Errorf("label of %q = %q, want %s's digits", tt.dialled, got.label(tt.dialled), tt.want.number)
 		}
 	}
 }
@@ -92,3 +98,32 @@ func TestAggregate(t *testing.T) {
 		}
 	}
 }
+
+// A forwarded leg is named by a number: the account's number or the
+// external one it goes to, the target user's own number, else the number
+// first dialled.
+func TestForwardedTo(t *testing.T) {
+	r := unitRouter(t, nil, Config{})
+	c := &call{r: r, account: testAccount, to: "492111234561"}
+	for _, tt := range []struct {
+		target string
+		want   string
+	}{
+		{"10", "492111234560"},  // w0's extension; w0's caller id is its number
+		{"11", "492111234561"},  // w1 has no number of its own: as first dialled
+		{"20", "492111234561"},  // a group: as first dialled
+		{numG0, "492111234562"}, // one of the account's numbers
+		{"030 12345678", "493012345678"},
+	} {
+		next, ok := r.resolve(testAccount, dialledForm(tt.target))
+		if !ok {
+			t.Fatalf("resolve %q", tt.target)
+		}
+		if got := c.forwardedTo(next, tt.target); got != tt.want {
+			t.Errorf("forwarded to %q: named %q, want %q", tt.target, got, tt.want)
+		}
+	}
+}
+
+// dialledForm drops the spaces phones leave out.
+func dialledForm(s string) string { return strings.ReplaceAll(s, " ", "") }

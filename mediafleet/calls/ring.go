@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/events"
 
 	"github.com/switchboard/switchboard/shared/model"
+	"github.com/switchboard/switchboard/shared/phone"
 )
 
 // Causes of a call's end, in records and hangup events.
@@ -149,7 +150,7 @@ func (c *call) divert(next destination, target string) {
 		c.origLeg, c.diversion = c.leg, c.to
 	}
 	c.leg = uuid.NewString()
-	c.to = next.label(target)
+	c.to = c.forwardedTo(next, target)
 	c.users = nil
 	if !c.caller.trunk && c.caller.user != nil {
 		c.users = append(c.users, c.caller.user.Account+c.caller.user.ID)
@@ -313,4 +314,19 @@ func (c *call) provisional(p provisional, forks int) {
 	body := rewriteSDP(p.res.Body(), c.media.Local(Caller))
 	c.a.setSDP(body)
 	c.r.send(c.tx, c.r.response(c.invite, 183, "Session Progress", body, &c.contact))
+}
+
+// forwardedTo is how a forwarded leg's events name where it goes: a
+// number as E.164 digits; for an extension or user, that user's own
+// number (its caller id) when it has one, else the number first dialled.
+func (c *call) forwardedTo(next destination, target string) string {
+	if next.number != "" {
+		return next.label(target)
+	}
+	if next.kind == destUser {
+		if u, ok := c.r.deps.Directory.User(next.account, next.id); ok && u.CallerID != "" && u.CallerID != anonymous {
+			return phone.Digits(u.CallerID)
+		}
+	}
+	return c.to
 }

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
@@ -56,8 +57,10 @@ func TestExternalCall(t *testing.T) {
 			p.next("bye")
 			evs := e.callEvents()
 			last := evs[len(evs)-1].Call
-			if last.Direction != DirectionOut || last.To != "493012345678" || last.Cause != CauseCalleeHangup {
-				t.Errorf("hangup event %+v", last)
+			// The far end's view of the caller: its number, or anonymous.
+			if last.Direction != DirectionOut || last.To != "493012345678" || last.Cause != CauseCalleeHangup ||
+				last.From != strings.TrimPrefix(tt.from, "+") {
+				t.Errorf("hangup event %+v, want from %s", last, tt.from)
 			}
 			e.settle()
 		})
