@@ -63,8 +63,11 @@ while [ -z "${public_ip}" ] || [ "${public_ip}" = "None" ]; do
 done
 echo "fleet address ${public_ip} on ${instance_id}"
 
-# Larger socket buffers for the relay's bursts of RTP.
-cat >/etc/sysctl.d/90-switchboard-fleet.conf <<'SYSCTL'
+# Larger socket buffers for the relay's bursts of RTP; the relay's ports
+# kept out of the kernel's ephemeral range, so no outgoing connection
+# takes one the relay needs.
+cat >/etc/sysctl.d/90-switchboard-fleet.conf <<SYSCTL
+net.ipv4.ip_local_reserved_ports = ${rtp_ports}
 net.core.rmem_max = 26214400
 net.core.wmem_max = 26214400
 net.core.rmem_default = 1048576

@@ -44,6 +44,7 @@ func (s synthesized) testUserData(t *testing.T) {
 		"--no-allow-reassociation",
 		// Socket buffers.
 		"net.core.rmem_max",
+		"net.ipv4.ip_local_reserved_ports = ${rtp_ports}",
 		"net.core.wmem_max",
 		"sysctl --system",
 		// The environment.
