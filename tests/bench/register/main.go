@@ -389,6 +389,11 @@ type kamailio struct {
 	addr string
 }
 
+// kamailioBuffer is the largest UDP receive buffer Kamailio may probe its
+// socket up to (maxbuffer; its default is 256 KiB): what Switchboard's
+// node asks for, so that neither drops sooner for want of a buffer.
+const kamailioBuffer = 8 << 20
+
 // kamailioCfg is a minimal registrar: REGISTER only, digest authentication
 // (qop=auth, MD5) against the subscriber table, bindings in memory.
 const kamailioCfg = `#!KAMAILIO
@@ -399,6 +404,7 @@ children=%[1]d
 auto_aliases=no
 dns=no
 rev_dns=no
+maxbuffer=%[7]d
 listen=udp:127.0.0.1:%[2]d
 alias="%[3]s"
 
@@ -480,7 +486,7 @@ func startKamailio(ctx context.Context, bin, dir string, devs []benchstack.Phone
 	children := max(runtime.NumCPU(), 2)
 	secret := fmt.Sprintf("bench%d", time.Now().UnixNano())
 	cfg := filepath.Join(dir, "kamailio.cfg")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, kamailioCfg, children, port, benchstack.SIPDomain, secret, db, flags), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, kamailioCfg, children, port, benchstack.SIPDomain, secret, db, flags, kamailioBuffer), 0o600); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "kamailio.log"))
