@@ -11,6 +11,8 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	sipdigest "github.com/switchboard/switchboard/mediafleet/internal/digest"
+
 	"github.com/switchboard/switchboard/shared/phone"
 )
 
@@ -50,6 +52,11 @@ type Config struct {
 	// call, so that stopping never waits on a phone that went away.
 	// Default 4 s.
 	Hangup time.Duration
+	// Challenges are the digest algorithms a 407 offers, one challenge
+	// each, in this order: "MD5" and "SHA-256" (RFC 8760). Default both,
+	// MD5 first (phones that read only the first know only MD5); some
+	// phones give up on a challenge they do not know, and need MD5 alone.
+	Challenges []string
 	// NonceSecret keys the HMAC of the digest nonces of 407 challenges.
 	// Default: random per process.
 	NonceSecret []byte
@@ -109,6 +116,9 @@ const (
 )
 
 func (c *Config) setDefaults() {
+	if len(c.Challenges) == 0 {
+		c.Challenges = []string{"MD5", "SHA-256"}
+	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent
 	}
@@ -167,6 +177,11 @@ func (c *Config) validate() error {
 		}
 		if c.Trunk.Transport != "udp" && c.Trunk.Transport != "tcp" {
 			errs = append(errs, fmt.Errorf("trunk transport %q: want udp or tcp", c.Trunk.Transport))
+		}
+	}
+	for _, a := range c.Challenges {
+		if a == "" || sipdigest.ParseAlgorithm(a) == sipdigest.Unknown {
+			errs = append(errs, fmt.Errorf("challenge algorithm %q: want MD5 or SHA-256", a))
 		}
 	}
 	if len(c.NonceSecret) < 16 {

@@ -245,14 +245,15 @@ func (r *Router) failed(req *sip.Request, ip, device string, now time.Time) *sip
 	return r.challenge(req, now, false)
 }
 
-// challenge answers 407 with an MD5 and a SHA-256 challenge (RFC 8760),
-// MD5 first: phones that read only the first know only MD5.
+// challenge answers 407 with one challenge per configured algorithm
+// (RFC 8760), in Config.Challenges' order, all with one nonce.
 func (r *Router) challenge(req *sip.Request, now time.Time, stale bool) *sip.Response {
 	nonce := r.nonces.Mint(now)
-	return r.response(req, sip.StatusProxyAuthRequired, "Proxy Authentication Required", nil,
-		sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.MD5, stale)),
-		sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.SHA256, stale)),
-	)
+	hs := make([]sip.Header, 0, len(r.cfg.Challenges))
+	for _, a := range r.cfg.Challenges {
+		hs = append(hs, sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.ParseAlgorithm(a), stale)))
+	}
+	return r.response(req, sip.StatusProxyAuthRequired, "Proxy Authentication Required", nil, hs...)
 }
 
 // hostOf is the address part of host:port.

@@ -1,8 +1,13 @@
 package calls
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 
 	"github.com/switchboard/switchboard/mediafleet/internal/fixture"
 	"github.com/switchboard/switchboard/shared/model"
@@ -127,3 +132,36 @@ func TestForwardedTo(t *testing.T) {
 
 // dialledForm drops the spaces phones leave out.
 func dialledForm(s string) string { return strings.ReplaceAll(s, " ", "") }
+
+// A 407 offers the configured digest algorithms, in order, with one
+// nonce; an algorithm the B2BUA does not know is refused.
+func TestChallenges(t *testing.T) {
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "10", Host: testRealm})
+	for _, tt := range []struct {
+		challenges []string
+		want       []string
+	}{
+		{nil, []string{"MD5", "SHA-256"}},
+		{[]string{"MD5"}, []string{"MD5"}},
+		{[]string{"SHA-256", "MD5"}, []string{"SHA-256", "MD5"}},
+	} {
+		r := unitRouter(t, nil, Config{Challenges: tt.challenges})
+		res := r.challenge(req, time.Now(), false)
+		var algs, nonces []string
+		for _, h := range res.GetHeaders("Proxy-Authenticate") {
+			c, err := digest.ParseChallenge(h.Value())
+			if err != nil {
+				t.Fatal(err)
+			}
+			algs, nonces = append(algs, c.Algorithm), append(nonces, c.Nonce)
+		}
+		if !slices.Equal(algs, tt.want) || len(slices.Compact(nonces)) != 1 {
+			t.Errorf("challenges %v: 407 offers %v with nonces %v", tt.challenges, algs, nonces)
+		}
+	}
+	cfg := Config{Realm: testRealm, Challenges: []string{"SHA-512-256"}, NonceSecret: []byte("0123456789abcdef")}
+	cfg.setDefaults()
+	if err := cfg.validate(); err == nil {
+		t.Error("an unknown challenge algorithm was accepted")
+	}
+}
