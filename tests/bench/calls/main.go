@@ -14,9 +14,10 @@
 // next caller of its injection file to that caller's callee: INVITE, 407,
 // INVITE with credentials, 200, ACK, -media of PCMA from a pcap file
 // (echoed back by the callee through the relay), BYE. Each step prints
-// the calls attempted, successful and failed, the rate reached and the
-// stack's processor time per call; at the end comes the highest rate with
-// fewer than -max-fail percent failures. Then relaybench runs with
+// the calls attempted, successful and failed, the rate reached, the
+// stack's processor time per call and sipp's average call length; at the
+// end comes the highest rate with fewer than -max-fail percent failures
+// and at least 90 % of the rate reached (a step below that is "slow"). Then relaybench runs with
 // -relay-calls. Figures only: nothing is asserted. Everything listens and
 // sends on 127.0.0.1, every sipp run is bounded, and so is the whole run.
 //
@@ -60,6 +61,7 @@ type options struct {
 	timeout    time.Duration
 	perfRate   int
 	perfOut    string
+	showErrors bool
 }
 
 func main() {
@@ -72,6 +74,7 @@ func main() {
 	flag.Float64Var(&o.maxFail, "max-fail", 0.1, "failed calls (percent) a step may have and still pass")
 	flag.StringVar(&o.relayCalls, "relay-calls", "500,1000,2000", "concurrent calls for relaybench (empty: skip it)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound of the whole run")
+	flag.BoolVar(&o.showErrors, "errors", false, "print the end of sipp's error log of a step with failed calls")
 	flag.IntVar(&o.perfRate, "perf-rate", 0, "profile the stack with Linux perf (perf record -g) during the step of this rate")
 	flag.StringVar(&o.perfOut, "perf-out", "calls.perf.data", "perf's output file for -perf-rate (read it with perf report -i)")
 	flag.Parse()
@@ -183,17 +186,20 @@ func run(o options) error {
 			return fmt.Errorf("sipp at %d calls/s: %w", r, err)
 		}
 		s.cpu, s.drops = sb.CPU()-cpu0, benchstack.UDPDrops()-drops0
-		res := "pass"
-		if s.failPct() >= o.maxFail {
-			res = "FAIL"
-		} else {
-			best = r
-		}
 		// sipp's elapsed time runs until the last call ends: the rate
 		// the calls were placed at leaves one call's media out.
 		reached := 0.0
 		if d := s.elapsed - o.media; d > 0 {
 			reached = float64(s.ok+s.failed) / d.Seconds()
+		}
+		res := "pass"
+		switch {
+		case s.failPct() >= o.maxFail:
+			res = "FAIL"
+		case reached < 0.9*float64(r):
+			res = "slow" // no failures, but the calls could not be placed at the rate
+		default:
+			best = r
 		}
 		perCall := 0.0
 		if s.ok+s.failed > 0 {
@@ -343,7 +349,8 @@ func placeCalls(ctx context.Context, sippBin, dir, node string, rate int, o opti
 		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(media),
 		"-r", strconv.Itoa(rate), "-rp", "1000", "-m", strconv.Itoa(calls), "-l", strconv.Itoa(limit),
 		"-recv_timeout", "10000", "-timeout", fmt.Sprintf("%ds", int(bound.Seconds())-5), "-timeout_error",
-		"-nostdin", "-trace_stat", "-stf", stat, "-fd", "1", node)
+		"-nostdin", "-trace_stat", "-stf", stat, "-fd", "1",
+		"-trace_err", "-error_file", filepath.Join(dir, fmt.Sprintf("uac-%d.errors", rate)), node)
 	cmd.Dir = dir
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -364,6 +371,11 @@ func placeCalls(ctx context.Context, sippBin, dir, node string, rate int, o opti
 	}
 	if d, ok := st.Elapsed(); ok && d > 0 {
 		s.elapsed = d
+	}
+	if s.failed > 0 && o.showErrors {
+		if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("uac-%d.errors", rate))); err == nil {
+			fmt.Printf("sipp's errors at %d calls/s (end):\n%s\n", rate, benchstack.Tail(b, 1500))
+		}
 	}
 	return s, nil
 }
