@@ -17,7 +17,9 @@
 // the calls attempted, successful and failed, the rate reached, the
 // stack's processor time per call and sipp's average call length; at the
 // end comes the highest rate with fewer than -max-fail percent failures
-// and at least 90 % of the rate reached (a step below that is "slow"). Then relaybench runs with
+// and at least 90 % of the rate reached (a step below that is "slow").
+// "drops" counts datagrams the kernel dropped for a full receive buffer on
+// any socket; most are the echoed RTP the caller's sipp never reads. Then relaybench runs with
 // -relay-calls. Figures only: nothing is asserted. Everything listens and
 // sends on 127.0.0.1, every sipp run is bounded, and so is the whole run.
 //
