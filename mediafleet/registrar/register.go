@@ -212,14 +212,11 @@ func remaining(exp, now time.Time) time.Duration {
 // qop=auth.
 func (r *Registrar) challenge(req *sip.Request, now time.Time, stale bool) *sip.Response {
 	nonce := r.nonces.Mint(now)
-	first, second := digest.MD5, digest.SHA256
-	if r.cfg.PreferSHA256 {
-		first, second = second, first
+	hs := make([]sip.Header, len(r.algs))
+	for i, a := range r.algs {
+		hs[i] = sip.NewHeader("WWW-Authenticate", digest.Challenge(r.cfg.Realm, nonce, a, stale))
 	}
-	return r.reply(req, sip.StatusUnauthorized, "Unauthorized",
-		sip.NewHeader("WWW-Authenticate", digest.Challenge(r.cfg.Realm, nonce, first, stale)),
-		sip.NewHeader("WWW-Authenticate", digest.Challenge(r.cfg.Realm, nonce, second, stale)),
-	)
+	return r.reply(req, sip.StatusUnauthorized, "Unauthorized", hs...)
 }
 
 // reply builds a response to req carrying extra and the Server header.

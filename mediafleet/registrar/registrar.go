@@ -39,6 +39,10 @@ type Config struct {
 	// offers SHA-256. With it off, clients that pick by algorithm still
 	// answer with SHA-256, and both are verified the same way.
 	PreferSHA256 bool
+	// Challenges, when set, are the algorithms a 401 offers instead, one
+	// challenge each, in this order: "MD5", "SHA-256". Some phones give
+	// up on a 401 with a challenge they do not know and need MD5 alone.
+	Challenges []string
 	// NonceLifetime is how long a nonce is accepted before the answer is
 	// a challenge with stale=true. Default 5 minutes.
 	NonceLifetime time.Duration
@@ -86,6 +90,12 @@ const (
 const maxTracked = 100_000
 
 func (c *Config) setDefaults() error {
+	if len(c.Challenges) == 0 {
+		c.Challenges = []string{"MD5", "SHA-256"}
+		if c.PreferSHA256 {
+			c.Challenges = []string{"SHA-256", "MD5"}
+		}
+	}
 	if c.Node == "" {
 		host, err := os.Hostname()
 		if err != nil {
@@ -129,6 +139,11 @@ func setInt(n *int, def int) {
 
 func (c *Config) validate() error {
 	var errs []error
+	for _, a := range c.Challenges {
+		if a == "" || digest.ParseAlgorithm(a) == digest.Unknown {
+			errs = append(errs, fmt.Errorf("challenge algorithm %q: want MD5 or SHA-256", a))
+		}
+	}
 	if c.Realm == "" || strings.ContainsAny(c.Realm, "\"\\\r\n\t ") {
 		errs = append(errs, fmt.Errorf("realm %q: want a host name", c.Realm))
 	}
@@ -173,7 +188,8 @@ type Registrar struct {
 	bindings *bindings
 	writer   *writer
 	dates    dateCache
-	server   sip.Header // the Server field every answer shares
+	algs     []digest.Algorithm // of the 401's challenges, in order
+	server   sip.Header         // the Server field every answer shares
 }
 
 // New validates cfg and returns a registrar that authenticates devices
@@ -190,7 +206,12 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("registrar: config: %w", err)
 	}
+	algs := make([]digest.Algorithm, len(cfg.Challenges))
+	for i, a := range cfg.Challenges {
+		algs[i] = digest.ParseAlgorithm(a)
+	}
 	r := &Registrar{
+		algs:     algs,
 		cfg:      cfg,
 		log:      logger.With("component", "registrar"),
 		dir:      dir,
@@ -204,7 +225,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 	r.log.Info("registrar configured", "realm", cfg.Realm, "node", cfg.Node,
 		"expires_min", cfg.MinExpires.String(), "expires_max", cfg.MaxExpires.String(),
 		"max_contacts", cfg.MaxContacts, "nonce_lifetime", cfg.NonceLifetime.String(),
-		"nonce_secret_shared", sharedSecret, "prefer_sha256", cfg.PreferSHA256, "failure_limit", cfg.FailureLimit,
+		"nonce_secret_shared", sharedSecret, "challenges", strings.Join(cfg.Challenges, ","), "failure_limit", cfg.FailureLimit,
 		"failure_window", cfg.FailureWindow.String(), "block_for", cfg.BlockFor.String(),
 		"keep_alive", cfg.KeepAlive.String())
 	return r, nil

@@ -415,3 +415,29 @@ func TestConfig(t *testing.T) {
 		t.Error("New accepted a nil directory")
 	}
 }
+
+// TestRegisterChallenges: a registrar set to MD5 alone offers one
+// challenge, which an MD5 phone answers; an unknown algorithm is refused.
+func TestRegisterChallenges(t *testing.T) {
+	e := newEnv(t, 1, func(c *Config) { c.Challenges = []string{"MD5"} })
+	c := newClient(t)
+	p := testPhone(0)
+	d := e.dialog(c, p, "udp")
+	req := d.request([]string{contactA}, expires(600))
+	res := d.send(req)
+	chals := res.GetHeaders("WWW-Authenticate")
+	if res.StatusCode != sip.StatusUnauthorized || len(chals) != 1 || !strings.Contains(chals[0].Value(), "algorithm=MD5") {
+		t.Fatalf("first REGISTER: %d, challenges %v; want 401 with MD5 alone", res.StatusCode, chals)
+	}
+	d.answer(req, res, "MD5", p.password)
+	if res = d.send(req, sipgoAddVia); res.StatusCode != sip.StatusOK {
+		t.Fatalf("authenticated REGISTER: %d %s", res.StatusCode, res.Reason)
+	}
+	bad := Config{Realm: testRealm, Challenges: []string{"SHA-1"}}
+	if err := bad.setDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.validate(); err == nil {
+		t.Error("an unknown challenge algorithm was accepted")
+	}
+}
