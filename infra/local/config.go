@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/mediafleet/fleet"
 	"github.com/switchboard/switchboard/shared/config"
 )
 
@@ -43,6 +44,8 @@ type Config struct {
 	// of a queued event that failed (doubling from there).
 	WebhookTimeout string
 	WebhookRetry   string
+	// The digest algorithms phones are challenged with, in order.
+	SIPDigest string
 }
 
 // setting is one configuration entry.
@@ -66,6 +69,7 @@ func (c *Config) settings() []setting {
 		{"trunk", "SWITCHBOARD_TRUNK", "", "SIP trunk host:port for external numbers (empty: none)", &c.Trunk},
 		{"trunk-user", "SWITCHBOARD_TRUNK_USER", "", "user name for the trunk's digest challenges", &c.TrunkUser},
 		{"trunk-password", "SWITCHBOARD_TRUNK_PASSWORD", "", "password for the trunk's digest challenges", &c.TrunkPassword},
+		{"sip-digest", "SWITCHBOARD_SIP_DIGEST", "md5,sha-256", "digest algorithms phones are challenged with, in order (md5, sha-256)", &c.SIPDigest},
 		{"no-answer", "SWITCHBOARD_NO_ANSWER", "30s", "how long a call rings before it counts as not answered", &c.NoAnswer},
 		{"webhook-timeout", "SWITCHBOARD_WEBHOOK_TIMEOUT", "3s", "longest wait for a webhook's answer; a call then goes on as routed", &c.WebhookTimeout},
 		{"webhook-retry", "SWITCHBOARD_WEBHOOK_RETRY", "30s", "first retry delay of a failed webhook event (doubled per attempt, up to an hour)", &c.WebhookRetry},
@@ -122,6 +126,9 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("-%s %q: want a duration such as 3s, at most 1h", d.name, d.v))
 		}
 	}
+	if _, err := ParseDigest(c.SIPDigest); err != nil {
+		errs = append(errs, fmt.Errorf("-sip-digest %q: %w", c.SIPDigest, err))
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("-data: empty"))
 	}
@@ -137,6 +144,9 @@ func (c Config) Limits() (signups, logins int) {
 	logins, _ = strconv.Atoi(c.LoginLimit)
 	return signups, logins
 }
+
+// ParseDigest reads -sip-digest (fleet.ParseChallenges).
+func ParseDigest(s string) ([]string, error) { return fleet.ParseChallenges(s) }
 
 // Durations are the timing settings as durations (validated by Load).
 func (c Config) Durations() (noAnswer, webhookTimeout, webhookRetry time.Duration) {
@@ -159,5 +169,5 @@ func (c Config) LogAttrs() []any {
 		"stun", c.STUN, "sip_domain", c.SIPDomain, "log_format", c.LogFormat, "log_level", c.LogLevel,
 		"signup_limit", c.SignupLimit, "login_limit", c.LoginLimit, "trunk", c.Trunk, "trunk_user", c.TrunkUser,
 		"trunk_password_set", c.TrunkPassword != "", "no_answer", c.NoAnswer, "webhook_timeout", c.WebhookTimeout,
-		"webhook_retry", c.WebhookRetry}
+		"webhook_retry", c.WebhookRetry, "sip_digest", c.SIPDigest}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,16 @@ func TestLoad(t *testing.T) {
 			return n == 30*time.Second && w == 3*time.Second && r == 30*time.Second
 		}, ""},
 		{"bad duration", []string{"-webhook-timeout", "3"}, nil, "-webhook-timeout"},
+		{"digest md5 only", []string{"-sip-digest", "MD5"}, func(c Config) bool {
+			d, err := ParseDigest(c.SIPDigest)
+			return err == nil && slices.Equal(d, []string{"MD5"})
+		}, ""},
+		{"default digest", nil, func(c Config) bool {
+			d, err := ParseDigest(c.SIPDigest)
+			return err == nil && slices.Equal(d, []string{"MD5", "SHA-256"})
+		}, ""},
+		{"unknown digest", []string{"-sip-digest", "md5,sha1"}, nil, "-sip-digest"},
+		{"digest twice", []string{"-sip-digest", "md5,MD5"}, nil, "-sip-digest"},
 		{"negative duration", []string{"-no-answer", "-1s"}, nil, "-no-answer"},
 	}
 	for _, tc := range tests {

@@ -19,11 +19,15 @@ import (
 // openFleet builds the fleet and binds its sockets, then loads its
 // directory.
 func (s *Stack) openFleet(ctx context.Context) error {
-	var err error
+	challenges, err := ParseDigest(s.cfg.SIPDigest)
+	if err != nil {
+		return err
+	}
 	s.fleet, err = fleet.New(ctx, fleet.Config{
 		Domain: s.cfg.SIPDomain,
 		SIPUDP: addrOrEmpty(s.cfg.SIPUDP), SIPTCP: addrOrEmpty(s.cfg.SIPTCP), STUN: addrOrEmpty(s.cfg.STUN),
-		Trunk: calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword},
+		Trunk:      calls.Trunk{Address: s.cfg.Trunk, Username: s.cfg.TrunkUser, Password: s.cfg.TrunkPassword},
+		Challenges: challenges,
 		Calls: func(c *calls.Config, d *calls.Deps) {
 			c.NoAnswer, c.SteerTimeout, _ = s.cfg.Durations()
 			d.Steer = hookSteer{s}

@@ -13,9 +13,12 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
 	"golang.org/x/sync/errgroup"
@@ -53,6 +56,10 @@ type Config struct {
 	RelayAdvertiseIP netip.Addr
 	RTPPortMin       int
 	RTPPortMax       int
+	// Challenges are the digest algorithms the registrar's 401 and the
+	// call router's 407 offer, in order ("MD5", "SHA-256"). Default
+	// both, MD5 first.
+	Challenges []string
 	// PeerKey keys the header with which nodes pass each other calls for
 	// the phones registered with them (calls.Config.PeerKey); with it,
 	// the call router finds such phones through the table (TablePeers).
@@ -108,7 +115,8 @@ func New(ctx context.Context, cfg Config, st store.Store, pub events.Publisher, 
 
 func (f *Fleet) build(ctx context.Context, pub events.Publisher) error {
 	var err error
-	if f.reg, err = registrar.New(registrar.Config{Realm: f.cfg.Domain, Node: f.cfg.Node, NonceSecret: f.cfg.NonceSecret},
+	if f.reg, err = registrar.New(registrar.Config{Realm: f.cfg.Domain, Node: f.cfg.Node, NonceSecret: f.cfg.NonceSecret,
+		Challenges: f.cfg.Challenges},
 		f.dir, f.st, f.log); err != nil {
 		return err
 	}
@@ -154,7 +162,7 @@ func (f *Fleet) build(ctx context.Context, pub events.Publisher) error {
 // to (NAT bindings and TCP connections stay usable).
 func (f *Fleet) callRouter(pub events.Publisher) error {
 	cfg := calls.Config{Realm: f.cfg.Domain, Trunk: f.cfg.Trunk, NonceSecret: f.cfg.NonceSecret, Advertise: f.cfg.Advertise,
-		PeerKey: f.cfg.PeerKey}
+		PeerKey: f.cfg.PeerKey, Challenges: f.cfg.Challenges}
 	deps := calls.Deps{Directory: f.dir, Bindings: f.reg, Media: calls.Relay(f.relay), Store: f.st, Events: pub}
 	if len(f.cfg.PeerKey) > 0 {
 		deps.Peers = &TablePeers{Self: f.cfg.Node, Store: f.st}
@@ -249,4 +257,22 @@ func (f *Fleet) STUNAddr() net.Addr {
 		return nil
 	}
 	return f.stun.Addr()
+}
+
+// ParseChallenges reads a setting of digest algorithms: md5 and sha-256,
+// comma-separated, each at most once, in the order challenges offer them.
+func ParseChallenges(s string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		switch v := strings.ToUpper(strings.TrimSpace(a)); v {
+		case "MD5", "SHA-256":
+			if slices.Contains(out, v) {
+				return nil, fmt.Errorf("%s twice", v)
+			}
+			out = append(out, v)
+		default:
+			return nil, fmt.Errorf("want md5 and/or sha-256, not %q", strings.TrimSpace(a))
+		}
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/mediafleet/fleet"
 	"github.com/switchboard/switchboard/shared/config"
 )
 
@@ -30,6 +31,7 @@ type Config struct {
 	RTPPortMin       int
 	RTPPortMax       int
 	Trunk            string
+	SIPDigest        []string
 	TrunkUser        string
 	TrunkPassword    string
 	EventQueueURL    string
@@ -84,6 +86,9 @@ func Load(getenv config.Getenv) (Config, error) {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_NODE_ID %q: want an instance id", c.NodeID))
 	}
 	var err error
+	if c.SIPDigest, err = fleet.ParseChallenges(get("SWITCHBOARD_SIP_DIGEST", "md5,sha-256")); err != nil {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_SIP_DIGEST: %w", err))
+	}
 	if c.PublicIP, err = ip(getenv, "SWITCHBOARD_PUBLIC_IP"); err != nil {
 		errs = append(errs, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ func TestLoad(t *testing.T) {
 	if c.RTPPortMin != 20000 || c.RTPPortMax != 39999 || c.Heartbeat != 30*time.Second || c.PublicIP.String() != "203.0.113.7" || c.KMSKeyID != "" {
 		t.Errorf("config %+v", c)
 	}
+	if !slices.Equal(c.SIPDigest, []string{"MD5", "SHA-256"}) {
+		t.Errorf("digest %v, want MD5 then SHA-256", c.SIPDigest)
+	}
 	withKey := baseEnv()
 	withKey["SWITCHBOARD_KMS_KEY_ID"] = "arn:aws:kms:eu-central-1:123456789012:key/1234"
 	if c, err := Load(func(k string) string { return withKey[k] }); err != nil || c.KMSKeyID != withKey["SWITCHBOARD_KMS_KEY_ID"] {
@@ -42,6 +46,7 @@ func TestLoad(t *testing.T) {
 		name, key, value, wantErr string
 	}{
 		{"no table", "SWITCHBOARD_TABLE", "", "SWITCHBOARD_TABLE"},
+		{"unknown digest", "SWITCHBOARD_SIP_DIGEST", "md5,sha1", "SWITCHBOARD_SIP_DIGEST"},
 		{"no domain", "SWITCHBOARD_SIP_DOMAIN", "", "SWITCHBOARD_SIP_DOMAIN"},
 		{"no node", "SWITCHBOARD_NODE_ID", "", "SWITCHBOARD_NODE_ID"},
 		{"bad public ip", "SWITCHBOARD_PUBLIC_IP", "eip", "SWITCHBOARD_PUBLIC_IP"},

@@ -26,6 +26,7 @@
 //	SWITCHBOARD_TRUNK_USER         user name for the trunk's digest challenges
 //	SWITCHBOARD_TRUNK_PASSWORD     password for the trunk's digest challenges (never logged)
 //	SWITCHBOARD_EVENT_QUEUE_URL    SQS queue of call events for the webhooks function (default: events dropped)
+//	SWITCHBOARD_SIP_DIGEST         digest algorithms phones are challenged with, in order (default "md5,sha-256")
 //	SWITCHBOARD_KMS_KEY_ID         KMS key of the accounts' sealed secrets: the node posts newCall webhooks
 //	                               itself and follows their steering (default: no newCall webhooks)
 //	SWITCHBOARD_HEARTBEAT          how often the node's item is refreshed and its resync flag read (default 30s)
@@ -133,6 +134,7 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 		Trunk:       calls.Trunk{Address: cfg.Trunk, Username: cfg.TrunkUser, Password: cfg.TrunkPassword},
 		NonceSecret: key,
 		PeerKey:     peerKey(secret),
+		Challenges:  cfg.SIPDigest,
 		Calls: func(_ *calls.Config, d *calls.Deps) {
 			if steer != nil {
 				d.Steer = steer

@@ -73,7 +73,11 @@ func (c credentials) account(proxy string) account {
 // three seconds, the caller hangs up.
 func TestSoftphoneCall(t *testing.T) {
 	baresipBin(t)
-	s := harness.Start(t, harness.Options{})
+	// Debian 12's baresip (1.0 on libre 1.1) gives up on a 401 or 407
+	// that also offers SHA-256 instead of skipping the challenge it does
+	// not know: the stack is set to challenge with MD5 alone, as an
+	// operator would for such phones.
+	s := harness.Start(t, harness.Options{Args: []string{"-sip-digest", "md5"}})
 	c := apiclient.New(s.URL(""))
 	ctx := context.Background()
 	a, err := c.SignUp(ctx, "Softphones", fmt.Sprintf("softphones.%d@example.com", apiclient.Unique()))
@@ -92,8 +96,8 @@ func TestSoftphoneCall(t *testing.T) {
 	}()
 
 	tone := toneWAV(t, t.TempDir(), 30)
-	phoneB := startPhone(t, "callee", callee.Credentials.account(startMD5Only(t, s.SIPUDP).Addr()), tone)
-	phoneA := startPhone(t, "caller", caller.Credentials.account(startMD5Only(t, s.SIPUDP).Addr()), tone)
+	phoneB := startPhone(t, "callee", callee.Credentials.account(s.SIPUDP), tone)
+	phoneA := startPhone(t, "caller", caller.Credentials.account(s.SIPUDP), tone)
 	waitOnline(t, c, a.Token, callee.ID)
 	waitOnline(t, c, a.Token, caller.ID)
 	checkConnection(t, c, a.Token, callee.ID)
