@@ -370,35 +370,25 @@ func (c *call) info(side Side, req *sip.Request, tx sip.ServerTransaction) {
 	answered, collecting := c.state == stateAnswered, c.preAnswered && c.state == stateRinging && side == Caller
 	c.mu.Unlock()
 	other := c.dialogOf(side.other())
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	if d := dtmfDigits(ct, req.Body()); d != "" && (collecting || answered && other != nil) {
+		select {
+		case c.dtmf <- d:
+		default:
+		}
+	}
 	if collecting {
 		// The B2BUA answered the caller to collect digits: it takes the
 		// INFO itself.
-		ct := ""
-		if h := req.ContentType(); h != nil {
-			ct = h.Value()
-		}
-		if d := dtmfDigits(ct, req.Body()); d != "" {
-			select {
-			case c.dtmf <- d:
-			default:
-			}
-		}
 		r.respond(tx, req, sip.StatusOK, "OK")
 		return
 	}
 	if !answered || other == nil {
 		r.respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
-	}
-	ct := ""
-	if h := req.ContentType(); h != nil {
-		ct = h.Value()
-	}
-	if d := dtmfDigits(ct, req.Body()); d != "" {
-		select {
-		case c.dtmf <- d:
-		default:
-		}
 	}
 	res, err := r.do(other.request(sip.INFO, req.Body(), ct), reinviteLimit, r.stop)
 	if err != nil {

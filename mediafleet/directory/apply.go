@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"log/slog"
-	"strings"
 
 	"github.com/switchboard/switchboard/shared/change"
 )
@@ -20,7 +19,7 @@ func (d *Directory) Apply(ctx context.Context, batch []change.Notification) erro
 	for i := range batch {
 		n := &batch[i]
 		if n.Sequence != "" {
-			if d.last != "" && compareSequence(n.Sequence, d.last) <= 0 {
+			if d.last != "" && change.CompareSequence(n.Sequence, d.last) <= 0 {
 				d.log.Debug("notification ignored: not newer than the last applied",
 					"seq", n.Sequence, "last", d.last, "kind", n.Kind, "id", n.ID)
 				continue
@@ -65,18 +64,4 @@ func (s *state) apply(n *change.Notification) bool {
 		return s.putNumber(fromNumber(n.Number))
 	}
 	return false
-}
-
-// compareSequence orders two stream sequence numbers: decimal strings of
-// any length, with or without leading zeros (the embedded change log pads
-// them to a fixed width, DynamoDB Streams does not).
-func compareSequence(a, b string) int {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
 }

@@ -1,8 +1,6 @@
 package fleet
 
 import (
-	"strings"
-
 	"github.com/switchboard/switchboard/shared/change"
 )
 
@@ -48,7 +46,7 @@ func (o *order) note(batch []change.Notification) {
 		seq := batch[i].Sequence
 		switch {
 		case seq == "":
-		case o.max != "" && compareSequence(seq, o.max) <= 0:
+		case o.max != "" && change.CompareSequence(seq, o.max) <= 0:
 			o.behind = true
 		default:
 			o.max = seq
@@ -58,16 +56,3 @@ func (o *order) note(batch []change.Notification) {
 
 // reset starts over with a snapshot, which holds everything before it.
 func (o *order) reset() { o.max, o.behind = "", false }
-
-// compareSequence orders two stream sequence numbers as the directory
-// does: decimal strings of any length, leading zeros or not.
-func compareSequence(a, b string) int {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
-}

@@ -10,6 +10,7 @@ package change
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -109,4 +110,18 @@ func Decode(rec events.DynamoDBEventRecord) (n Notification, ok bool, err error)
 		return Notification{}, false, fmt.Errorf("record %s (%s): %w", rec.Change.SequenceNumber, n.Kind, err)
 	}
 	return n, true, nil
+}
+
+// CompareSequence orders two stream sequence numbers: decimal strings of
+// any length, with or without leading zeros (the embedded change log pads
+// them to a fixed width, DynamoDB Streams does not).
+func CompareSequence(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
 }
