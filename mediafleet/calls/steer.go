@@ -232,11 +232,9 @@ func (c *call) preAnswer() bool {
 	ok := c.r.response(c.invite, sip.StatusOK, "OK", c.own, &c.contact,
 		sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS"))
 	c.r.send(c.tx, ok)
-	c.forks.Add(1)
-	go func() {
-		defer c.forks.Done()
-		c.confirm(ok)
-	}()
+	// Not one of c.forks: finish waits for those, and confirm ends with
+	// the call (c.ended), which finish closes after them.
+	go c.confirm(ok)
 	return true
 }
 
