@@ -100,3 +100,18 @@ func TestAudioFetch(t *testing.T) {
 		t.Errorf("http under an https policy: err %v", err)
 	}
 }
+
+// FuzzParseWAV: a prompt comes from an integration's server; no file may
+// crash the fleet, and what parses is whole samples of the data chunk.
+func FuzzParseWAV(f *testing.F) {
+	f.Add(wav(8000, 1, 16, []int16{1, -1, 300}, 'x'))
+	f.Add(wav(16000, 2, 16, []int16{1}))
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	f.Add([]byte("RIFF\x24\x00\x00\x00WAVEfmt \xff\xff\xff\x7f"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		samples, err := ParseWAV(data)
+		if err == nil && 2*len(samples) > len(data) {
+			t.Fatalf("%d samples from %d octets", len(samples), len(data))
+		}
+	})
+}
