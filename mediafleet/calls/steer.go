@@ -325,10 +325,8 @@ func (c *call) player() *player {
 // Timeout passes without a digit after the prompt ended. ok is false when
 // the caller left meanwhile.
 func (c *call) gather(g webhook.Gather) (digits string, ok bool) {
-	if !c.preAnswer() {
-		c.r.log.Info("digits not collected: the caller offered no G.711", "call", c.id)
-		return "", !c.left()
-	}
+	// Watch before answering: a phone may send its first digit as soon
+	// as it has the 200.
 	tones := make(chan byte, 32)
 	if pt, err := strconv.Atoi(c.offer.Events); err == nil && pt >= 0 && pt < 128 {
 		c.media.WatchEvents(Caller, uint8(pt), func(code uint8) {
@@ -340,6 +338,10 @@ func (c *call) gather(g webhook.Gather) (digits string, ok bool) {
 			}
 		})
 		defer c.media.WatchEvents(Caller, uint8(pt), nil)
+	}
+	if !c.preAnswer() {
+		c.r.log.Info("digits not collected: the caller offered no G.711", "call", c.id)
+		return "", !c.left()
 	}
 	var samples []int16
 	if g.Play != nil {
