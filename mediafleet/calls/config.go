@@ -66,13 +66,14 @@ type Config struct {
 	PeerKey []byte
 	// NonceLifetime is how long a nonce is accepted. Default 5 minutes.
 	NonceLifetime time.Duration
-	// FailureLimit failed authentications within FailureWindow, from one
-	// source address or for one device, block it for BlockFor (every
-	// INVITE answered 403). Defaults 10, 5 minutes, 5 minutes, as the
-	// registrar's.
-	FailureLimit  int
-	FailureWindow time.Duration
-	BlockFor      time.Duration
+	// FailureLimit failed authentications within FailureWindow for one
+	// device, or SourceFailureLimit from one source address, block it for
+	// BlockFor (every INVITE answered 403). Defaults 10, 100, 5 minutes,
+	// 5 minutes, as the registrar's: an address often carries many phones.
+	FailureLimit       int
+	SourceFailureLimit int
+	FailureWindow      time.Duration
+	BlockFor           time.Duration
 	// SteerTimeout bounds each wait for an integration's steering
 	// answer (newCall, a Gather's digits) and each prompt's download:
 	// the call then goes on as routed. Default 3 s.
@@ -103,16 +104,17 @@ type Trunk struct {
 
 // Defaults.
 const (
-	DefaultUserAgent     = "Switchboard"
-	DefaultBind          = "127.0.0.1:0"
-	DefaultNoAnswer      = 30 * time.Second
-	DefaultAckTimeout    = 64 * 500 * time.Millisecond
-	DefaultHangup        = 4 * time.Second
-	DefaultNonceLifetime = 5 * time.Minute
-	DefaultFailureLimit  = 10
-	DefaultFailureWindow = 5 * time.Minute
-	DefaultBlockFor      = 5 * time.Minute
-	DefaultSteerTimeout  = 3 * time.Second
+	DefaultUserAgent      = "Switchboard"
+	DefaultBind           = "127.0.0.1:0"
+	DefaultNoAnswer       = 30 * time.Second
+	DefaultAckTimeout     = 64 * 500 * time.Millisecond
+	DefaultHangup         = 4 * time.Second
+	DefaultNonceLifetime  = 5 * time.Minute
+	DefaultFailureLimit   = 10
+	DefaultSourceFailures = 100
+	DefaultFailureWindow  = 5 * time.Minute
+	DefaultBlockFor       = 5 * time.Minute
+	DefaultSteerTimeout   = 3 * time.Second
 )
 
 func (c *Config) setDefaults() {
@@ -146,6 +148,9 @@ func (c *Config) setDefaults() {
 	setDuration(&c.FailureWindow, DefaultFailureWindow)
 	setDuration(&c.BlockFor, DefaultBlockFor)
 	setDuration(&c.SteerTimeout, DefaultSteerTimeout)
+	if c.SourceFailureLimit == 0 {
+		c.SourceFailureLimit = DefaultSourceFailures
+	}
 	if c.FailureLimit == 0 {
 		c.FailureLimit = DefaultFailureLimit
 	}
@@ -196,7 +201,7 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s %v: negative", d.name, d.v))
 		}
 	}
-	if c.FailureLimit < 1 {
+	if c.FailureLimit < 1 || c.SourceFailureLimit < 1 {
 		errs = append(errs, errors.New("FailureLimit must be positive"))
 	}
 	return errors.Join(errs...)

@@ -139,7 +139,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Router, error) {
 		log:      logger.With("component", "calls"),
 		deps:     deps,
 		nonces:   sipdigest.NewNonces(cfg.NonceSecret, cfg.NonceLifetime),
-		bySource: sipdigest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
+		bySource: sipdigest.NewLimiter(cfg.SourceFailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		byDevice: sipdigest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		trunkSrc: map[string]bool{},
 		dialogs:  map[string]legRef{},

@@ -137,7 +137,7 @@ func (r *Registrar) ha1(c directory.Credentials, ok bool, alg digest.Algorithm) 
 func (r *Registrar) failed(req *sip.Request, ip, device string, now time.Time) *sip.Response {
 	if r.bySource.Fail(ip, now) {
 		r.log.Warn("sip authentication blocked for a source address", "source", ip,
-			"failures", r.cfg.FailureLimit, "block_for", r.cfg.BlockFor.String())
+			"failures", r.cfg.SourceFailureLimit, "block_for", r.cfg.BlockFor.String())
 	}
 	if r.byDevice.Fail(device, now) {
 		r.log.Warn("sip authentication blocked for a device", "device", device, "source", ip,

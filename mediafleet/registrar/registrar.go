@@ -55,13 +55,17 @@ type Config struct {
 	// MaxContacts is how many bindings one device may hold; beyond it
 	// the least recently refreshed go. Default 5.
 	MaxContacts int
-	// FailureLimit failed authentications within FailureWindow, from one
-	// source address or for one device id, block that address or device
-	// for BlockFor: every REGISTER from or for it is answered 403, even
-	// with the right password. Defaults 10, 5 minutes, 5 minutes.
-	FailureLimit  int
-	FailureWindow time.Duration
-	BlockFor      time.Duration
+	// FailureLimit failed authentications within FailureWindow for one
+	// device id, or SourceFailureLimit from one source address, block
+	// that device or address for BlockFor: every REGISTER for or from it
+	// is answered 403, even with the right password. An address often
+	// carries many phones (an office's NAT), so one misconfigured phone
+	// blocks itself long before its address. Defaults 10, 100, 5
+	// minutes, 5 minutes.
+	FailureLimit       int
+	SourceFailureLimit int
+	FailureWindow      time.Duration
+	BlockFor           time.Duration
 	// KeepAlive is how often live bindings get a NAT keep-alive (and how
 	// often expired ones are swept). Default 25 s: NATs commonly drop idle
 	// UDP mappings after 30 s.
@@ -80,6 +84,7 @@ const (
 	DefaultMaxExpires       = 600 * time.Second
 	DefaultMaxContacts      = 5
 	DefaultFailureLimit     = 10
+	DefaultSourceFailures   = 100
 	DefaultFailureWindow    = 5 * time.Minute
 	DefaultBlockFor         = 5 * time.Minute
 	DefaultKeepAlive        = 25 * time.Second
@@ -118,6 +123,7 @@ func (c *Config) setDefaults() error {
 	setDuration(&c.KeepAlive, DefaultKeepAlive)
 	setInt(&c.MaxContacts, DefaultMaxContacts)
 	setInt(&c.FailureLimit, DefaultFailureLimit)
+	setInt(&c.SourceFailureLimit, DefaultSourceFailures)
 	setInt(&c.KeepAliveWorkers, DefaultKeepAliveWorkers)
 	if c.Clock == nil {
 		c.Clock = time.Now
@@ -165,8 +171,8 @@ func (c *Config) validate() error {
 	if c.MinExpires > c.MaxExpires {
 		errs = append(errs, fmt.Errorf("MinExpires %v above MaxExpires %v", c.MinExpires, c.MaxExpires))
 	}
-	if c.MaxContacts < 1 || c.FailureLimit < 1 || c.KeepAliveWorkers < 1 {
-		errs = append(errs, errors.New("MaxContacts, FailureLimit and KeepAliveWorkers must be positive"))
+	if c.MaxContacts < 1 || c.FailureLimit < 1 || c.SourceFailureLimit < 1 || c.KeepAliveWorkers < 1 {
+		errs = append(errs, errors.New("MaxContacts, FailureLimit, SourceFailureLimit and KeepAliveWorkers must be positive"))
 	}
 	return errors.Join(errs...)
 }
@@ -216,7 +222,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 		log:      logger.With("component", "registrar"),
 		dir:      dir,
 		nonces:   digest.NewNonces(cfg.NonceSecret, cfg.NonceLifetime),
-		bySource: digest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
+		bySource: digest.NewLimiter(cfg.SourceFailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		byDevice: digest.NewLimiter(cfg.FailureLimit, cfg.FailureWindow, cfg.BlockFor, maxTracked),
 		bindings: newBindings(),
 		writer:   newWriter(st),
@@ -225,7 +231,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 	r.log.Info("registrar configured", "realm", cfg.Realm, "node", cfg.Node,
 		"expires_min", cfg.MinExpires.String(), "expires_max", cfg.MaxExpires.String(),
 		"max_contacts", cfg.MaxContacts, "nonce_lifetime", cfg.NonceLifetime.String(),
-		"nonce_secret_shared", sharedSecret, "challenges", strings.Join(cfg.Challenges, ","), "failure_limit", cfg.FailureLimit,
+		"nonce_secret_shared", sharedSecret, "challenges", strings.Join(cfg.Challenges, ","), "failure_limit", cfg.FailureLimit, "source_failure_limit", cfg.SourceFailureLimit,
 		"failure_window", cfg.FailureWindow.String(), "block_for", cfg.BlockFor.String(),
 		"keep_alive", cfg.KeepAlive.String())
 	return r, nil

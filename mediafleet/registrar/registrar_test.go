@@ -316,7 +316,9 @@ func TestRefused(t *testing.T) {
 }
 
 func TestFailedAuthentication(t *testing.T) {
-	e := newEnv(t, 2, func(c *Config) { c.FailureLimit = 4 })
+	// Here the address is blocked as soon as the device: TestNeighbours
+	// has the defaults, where it is not.
+	e := newEnv(t, 2, func(c *Config) { c.FailureLimit, c.SourceFailureLimit = 4, 4 })
 	c := newClient(t)
 
 	t.Run("wrong password", func(t *testing.T) {
@@ -439,5 +441,30 @@ func TestRegisterChallenges(t *testing.T) {
 	}
 	if err := bad.validate(); err == nil {
 		t.Error("an unknown challenge algorithm was accepted")
+	}
+}
+
+// TestNeighbours: with the default limits, a phone that keeps failing
+// blocks itself, not the address it shares with other phones (an office
+// behind one NAT): they register on.
+func TestNeighbours(t *testing.T) {
+	e := newEnv(t, 2, nil)
+	c := newClient(t)
+	broken := e.dialog(c, testPhone(0), "udp")
+	for i := range DefaultFailureLimit {
+		res := broken.registerWith("MD5", "wrong", []string{contactA})
+		if want := sip.StatusUnauthorized; i == DefaultFailureLimit-1 {
+			if res.StatusCode != sip.StatusForbidden {
+				t.Fatalf("failure %d: %d, want 403", i+1, res.StatusCode)
+			}
+		} else if res.StatusCode != want {
+			t.Fatalf("failure %d: %d, want 401", i+1, res.StatusCode)
+		}
+	}
+	if res := broken.register("MD5", []string{contactA}); res.StatusCode != sip.StatusForbidden {
+		t.Errorf("the blocked phone with its right password: %d, want 403", res.StatusCode)
+	}
+	if res := e.dialog(c, testPhone(1), "udp").register("MD5", []string{"sip:other@192.0.2.11:5060"}); res.StatusCode != sip.StatusOK {
+		t.Errorf("a neighbour from the same address: %d, want 200", res.StatusCode)
 	}
 }

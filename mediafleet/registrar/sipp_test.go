@@ -116,7 +116,7 @@ func TestSippRegister(t *testing.T) {
 // TestSippWrongPassword answers challenges with a wrong password until
 // the source address is blocked; then even the right password is refused.
 func TestSippWrongPassword(t *testing.T) {
-	e := newEnv(t, sippDevices, nil)
+	e := newEnv(t, sippDevices, func(c *Config) { c.SourceFailureLimit = DefaultFailureLimit })
 	// Every call must be refused (401, then 403 once blocked): sipp's
 	// scenario fails on anything else, a 200 included.
 	if !sipp(t, "register-wrong.xml", "u1", e.addr("udp"), DefaultFailureLimit+2) {
