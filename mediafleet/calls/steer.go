@@ -60,7 +60,7 @@ func (c *call) steer() (dests []destination, done bool) {
 	}
 	for step := 0; resp != nil && resp.Verb != nil; step++ {
 		if c.left() {
-			c.fail(sip.StatusRequestTerminated, "Request Terminated", CauseCancelled)
+			c.abandon()
 			return nil, true
 		}
 		if step == maxSteps {
@@ -82,14 +82,14 @@ func (c *call) steer() (dests []destination, done bool) {
 			return c.dial(v)
 		case webhook.Play:
 			if !c.prompt(v.URL, nil) {
-				c.fail(sip.StatusRequestTerminated, "Request Terminated", CauseCancelled)
+				c.abandon()
 				return nil, true
 			}
 			return nil, false
 		case webhook.Gather:
 			digits, ok := c.gather(v)
 			if !ok {
-				c.fail(sip.StatusRequestTerminated, "Request Terminated", CauseCancelled)
+				c.abandon()
 				return nil, true
 			}
 			ev := c.event(events.DTMF, "", digits)
@@ -117,6 +117,16 @@ func (c *call) left() bool {
 	default:
 		return false
 	}
+}
+
+// abandon ends a call whose caller left, or whose router stops, while it
+// was being steered.
+func (c *call) abandon() {
+	if isCancelled(c.cancelled) {
+		c.fail(sip.StatusRequestTerminated, "Request Terminated", CauseCancelled)
+		return
+	}
+	c.fail(sip.StatusServiceUnavailable, "Service Unavailable", CauseShutdown)
 }
 
 // dial resolves the numbers of a Dial in the call's account: extensions,
