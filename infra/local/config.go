@@ -126,7 +126,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("-%s %q: want a duration such as 3s, at most 1h", d.name, d.v))
 		}
 	}
-	if _, err := ParseDigest(c.SIPDigest); err != nil {
+	if _, err := fleet.ParseChallenges(c.SIPDigest); err != nil {
 		errs = append(errs, fmt.Errorf("-sip-digest %q: %w", c.SIPDigest, err))
 	}
 	if strings.TrimSpace(c.Data) == "" {
@@ -144,9 +144,6 @@ func (c Config) Limits() (signups, logins int) {
 	logins, _ = strconv.Atoi(c.LoginLimit)
 	return signups, logins
 }
-
-// ParseDigest reads -sip-digest (fleet.ParseChallenges).
-func ParseDigest(s string) ([]string, error) { return fleet.ParseChallenges(s) }
 
 // Durations are the timing settings as durations (validated by Load).
 func (c Config) Durations() (noAnswer, webhookTimeout, webhookRetry time.Duration) {

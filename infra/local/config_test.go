@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/mediafleet/fleet"
 )
 
 func TestLoad(t *testing.T) {
@@ -38,11 +40,11 @@ func TestLoad(t *testing.T) {
 		}, ""},
 		{"bad duration", []string{"-webhook-timeout", "3"}, nil, "-webhook-timeout"},
 		{"digest md5 only", []string{"-sip-digest", "MD5"}, func(c Config) bool {
-			d, err := ParseDigest(c.SIPDigest)
+			d, err := fleet.ParseChallenges(c.SIPDigest)
 			return err == nil && slices.Equal(d, []string{"MD5"})
 		}, ""},
 		{"default digest", nil, func(c Config) bool {
-			d, err := ParseDigest(c.SIPDigest)
+			d, err := fleet.ParseChallenges(c.SIPDigest)
 			return err == nil && slices.Equal(d, []string{"MD5", "SHA-256"})
 		}, ""},
 		{"unknown digest", []string{"-sip-digest", "md5,sha1"}, nil, "-sip-digest"},

@@ -19,7 +19,7 @@ import (
 // openFleet builds the fleet and binds its sockets, then loads its
 // directory.
 func (s *Stack) openFleet(ctx context.Context) error {
-	challenges, err := ParseDigest(s.cfg.SIPDigest)
+	challenges, err := fleet.ParseChallenges(s.cfg.SIPDigest)
 	if err != nil {
 		return err
 	}

@@ -118,9 +118,6 @@ const (
 )
 
 func (c *Config) setDefaults() {
-	if len(c.Challenges) == 0 {
-		c.Challenges = []string{"MD5", "SHA-256"}
-	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent
 	}
@@ -184,10 +181,8 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("trunk transport %q: want udp or tcp", c.Trunk.Transport))
 		}
 	}
-	for _, a := range c.Challenges {
-		if a == "" || sipdigest.ParseAlgorithm(a) == sipdigest.Unknown {
-			errs = append(errs, fmt.Errorf("challenge algorithm %q: want MD5 or SHA-256", a))
-		}
+	if _, err := sipdigest.Algorithms(c.Challenges); err != nil {
+		errs = append(errs, err)
 	}
 	if len(c.NonceSecret) < 16 {
 		errs = append(errs, errors.New("NonceSecret shorter than 16 bytes"))

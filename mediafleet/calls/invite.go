@@ -249,9 +249,9 @@ func (r *Router) failed(req *sip.Request, ip, device string, now time.Time) *sip
 // (RFC 8760), in Config.Challenges' order, all with one nonce.
 func (r *Router) challenge(req *sip.Request, now time.Time, stale bool) *sip.Response {
 	nonce := r.nonces.Mint(now)
-	hs := make([]sip.Header, 0, len(r.cfg.Challenges))
-	for _, a := range r.cfg.Challenges {
-		hs = append(hs, sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, sipdigest.ParseAlgorithm(a), stale)))
+	hs := make([]sip.Header, len(r.algs))
+	for i, a := range r.algs {
+		hs[i] = sip.NewHeader("Proxy-Authenticate", sipdigest.Challenge(r.cfg.Realm, nonce, a, stale))
 	}
 	return r.response(req, sip.StatusProxyAuthRequired, "Proxy Authentication Required", nil, hs...)
 }

@@ -91,7 +91,8 @@ type Router struct {
 	nonces *sipdigest.Nonces
 	// Failed INVITE authentications per source address and per device.
 	bySource, byDevice *sipdigest.Limiter
-	trunkSrc           map[string]bool // host:port or host of the trunk's calls
+	algs               []sipdigest.Algorithm // of a 407's challenges, in order
+	trunkSrc           map[string]bool       // host:port or host of the trunk's calls
 	trunkHost          string
 	trunkPort          int
 
@@ -134,7 +135,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Router, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("calls: config: %w", err)
 	}
+	algs, _ := sipdigest.Algorithms(cfg.Challenges) // validated
 	r := &Router{
+		algs:     algs,
 		cfg:      cfg,
 		log:      logger.With("component", "calls"),
 		deps:     deps,

@@ -17,26 +17,27 @@ import (
 const nonceLabel = "switchboard fleet digest nonce key v1"
 
 // nonceKey derives the HMAC key of the digest nonces from the fleet
-// secret: HMAC-SHA256(secret, nonceLabel). Every node holds the same
-// secret, so every node verifies every other node's nonces, and the
-// secret itself keys nothing else directly.
+// secret. Every node holds the same secret, so every node verifies every
+// other node's nonces, and the secret itself keys nothing else directly.
 func nonceKey(secret string) ([]byte, error) {
 	if len(secret) < minSecret {
 		return nil, fmt.Errorf("fleet secret: want at least %d characters", minSecret)
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(nonceLabel))
-	return m.Sum(nil), nil
+	return derive(secret, nonceLabel), nil
 }
 
 // peerLabel names the key of the header nodes pass each other calls
 // with, derived from the fleet secret like the nonce key.
 const peerLabel = "switchboard fleet peer call key v1"
 
-// peerKey derives that key: HMAC-SHA256(secret, peerLabel).
-func peerKey(secret string) []byte {
+// peerKey derives that key.
+func peerKey(secret string) []byte { return derive(secret, peerLabel) }
+
+// derive is HMAC-SHA256(secret, label): one key per purpose from the
+// one secret.
+func derive(secret, label string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(peerLabel))
+	m.Write([]byte(label))
 	return m.Sum(nil)
 }
 

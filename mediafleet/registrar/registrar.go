@@ -95,11 +95,8 @@ const (
 const maxTracked = 100_000
 
 func (c *Config) setDefaults() error {
-	if len(c.Challenges) == 0 {
-		c.Challenges = []string{"MD5", "SHA-256"}
-		if c.PreferSHA256 {
-			c.Challenges = []string{"SHA-256", "MD5"}
-		}
+	if len(c.Challenges) == 0 && c.PreferSHA256 {
+		c.Challenges = []string{"SHA-256", "MD5"}
 	}
 	if c.Node == "" {
 		host, err := os.Hostname()
@@ -145,10 +142,8 @@ func setInt(n *int, def int) {
 
 func (c *Config) validate() error {
 	var errs []error
-	for _, a := range c.Challenges {
-		if a == "" || digest.ParseAlgorithm(a) == digest.Unknown {
-			errs = append(errs, fmt.Errorf("challenge algorithm %q: want MD5 or SHA-256", a))
-		}
+	if _, err := digest.Algorithms(c.Challenges); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Realm == "" || strings.ContainsAny(c.Realm, "\"\\\r\n\t ") {
 		errs = append(errs, fmt.Errorf("realm %q: want a host name", c.Realm))
@@ -212,10 +207,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("registrar: config: %w", err)
 	}
-	algs := make([]digest.Algorithm, len(cfg.Challenges))
-	for i, a := range cfg.Challenges {
-		algs[i] = digest.ParseAlgorithm(a)
-	}
+	algs, _ := digest.Algorithms(cfg.Challenges) // validated
 	r := &Registrar{
 		algs:     algs,
 		cfg:      cfg,
@@ -231,7 +223,7 @@ func New(cfg Config, dir Directory, st Writer, logger *slog.Logger) (*Registrar,
 	r.log.Info("registrar configured", "realm", cfg.Realm, "node", cfg.Node,
 		"expires_min", cfg.MinExpires.String(), "expires_max", cfg.MaxExpires.String(),
 		"max_contacts", cfg.MaxContacts, "nonce_lifetime", cfg.NonceLifetime.String(),
-		"nonce_secret_shared", sharedSecret, "challenges", strings.Join(cfg.Challenges, ","), "failure_limit", cfg.FailureLimit, "source_failure_limit", cfg.SourceFailureLimit,
+		"nonce_secret_shared", sharedSecret, "challenges", fmt.Sprint(algs), "failure_limit", cfg.FailureLimit, "source_failure_limit", cfg.SourceFailureLimit,
 		"failure_window", cfg.FailureWindow.String(), "block_for", cfg.BlockFor.String(),
 		"keep_alive", cfg.KeepAlive.String())
 	return r, nil

@@ -3,6 +3,7 @@ package digest
 import (
 	"crypto/md5"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 )
 
@@ -71,4 +72,19 @@ func (a Algorithm) sum(b []byte, out *[sha256.Size]byte) {
 	}
 	s := md5.Sum(b)
 	copy(out[:], s[:])
+}
+
+// Algorithms parses the names of the algorithms a challenge offers, in
+// order ("MD5", "SHA-256", any case); none is both, MD5 first.
+func Algorithms(names []string) ([]Algorithm, error) {
+	if len(names) == 0 {
+		return []Algorithm{MD5, SHA256}, nil
+	}
+	out := make([]Algorithm, len(names))
+	for i, n := range names {
+		if out[i] = ParseAlgorithm(n); n == "" || out[i] == Unknown {
+			return nil, fmt.Errorf("challenge algorithm %q: want MD5 or SHA-256", n)
+		}
+	}
+	return out, nil
 }
