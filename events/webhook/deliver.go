@@ -41,8 +41,13 @@ type Deliverer struct {
 	seal   account.Sealer
 	client *Client
 	log    *slog.Logger
-	lastID atomic.Int64 // of the delivery log's ids
+	lastID atomic.Int64   // of the delivery log's ids
+	quiet  sync.WaitGroup // newCall requests no call waits for
 }
+
+// Wait waits for the newCall requests that run on their own (those to
+// URLs whose answer steers nothing), each bounded by the timeout.
+func (d *Deliverer) Wait() { d.quiet.Wait() }
 
 // New returns a deliverer on the table; seal opens the accounts' signing
 // secrets.
@@ -213,11 +218,12 @@ func (d *Deliverer) markDelivered(ctx context.Context, ev events.Event, t target
 }
 
 // NewCall posts a newCall event to the account's URLs and returns the
-// steering response of the first one (the account-wide URL before
-// overrides), or nil when there is none or it is not a valid response:
-// the call then proceeds as routed. It returns within the configured
-// timeout whatever the consumers do. The response's onAnswer and onHangup
-// URLs are noted for the call's later events.
+// steering response of the first one (a reached user's own URL before the
+// account-wide one, see targets), or nil when there is none or it is not a
+// valid response: the call then proceeds as routed. It returns within the
+// configured timeout whatever the consumers do, and does not wait for the
+// other URLs. The response's onAnswer and onHangup URLs are noted for the
+// call's later events.
 func (d *Deliverer) NewCall(ctx context.Context, ev events.Event) (*Response, error) {
 	if ev.Type != events.NewCall {
 		return nil, fmt.Errorf("webhook: NewCall with a %s event", ev.Type)
@@ -226,8 +232,14 @@ func (d *Deliverer) NewCall(ctx context.Context, ev events.Event) (*Response, er
 	if err != nil || len(p.targets) == 0 {
 		return nil, err
 	}
-	_, results := d.fanOut(ctx, p.attempts(ev, 1))
-	resp, err := steering(results[0])
+	// Only the first URL's answer steers the call: the others are told
+	// of it without the call waiting for them.
+	as := p.attempts(ev, 1)
+	if len(as) > 1 {
+		d.quiet.Go(func() { d.fanOut(context.WithoutCancel(ctx), as[1:]) })
+	}
+	_, result := d.send(ctx, as[0])
+	resp, err := steering(result)
 	if err != nil || resp == nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -229,5 +230,48 @@ func TestTestAndResend(t *testing.T) {
 	}
 	if _, _, err := e.d.Deliveries(e.ctx, e.admin, "garbage", 2); account.KindOf(err) != account.Invalid {
 		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+// TestNewCallWaitsForTheSteeringURLOnly: a call that reaches a user with
+// a URL of their own and another user is steered by the first URL; the
+// account-wide URL is told of the call too, and a consumer there that
+// hangs holds nothing.
+func TestNewCallWaitsForTheSteeringURLOnly(t *testing.T) {
+	e := newEnv(t, Config{Timeout: 30 * time.Second})
+	if _, err := e.svc.CreateUser(e.ctx, e.admin, account.UserInput{Name: "Bob", Email: "bob@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	own, hanging := newConsumer(t), newConsumer(t)
+	own.ctype, own.answer = "application/xml", []byte(`<Response><Reject reason="busy"/></Response>`)
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	hanging.setStatus(func(received) int { <-release; return http.StatusOK })
+	e.settings(account.WebhookSettings{Incoming: &account.Hook{URL: hanging.URL},
+		Overrides: []account.Override{{UserID: "w1", Incoming: &account.UserHook{URL: own.URL}}}})
+	ev := e.event("e1", events.NewCall, "+492111234567")
+	ev.Call.Users = []string{e.account + "w1", e.account + "w0"} // w1 first: its URL steers
+	done := make(chan *Response, 1)
+	go func() {
+		resp, err := e.d.NewCall(e.ctx, ev)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp
+	}()
+	select {
+	case resp := <-done:
+		if resp == nil || resp.Verb != (Reject{Reason: "busy"}) {
+			t.Errorf("steering %+v, want the user's URL's Reject", resp)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("NewCall waited for the account-wide URL")
+	}
+	free()
+	e.d.Wait()
+	if len(own.requests()) != 1 || len(hanging.requests()) != 1 {
+		t.Errorf("requests: user's URL %d, account-wide %d; want one each", len(own.requests()), len(hanging.requests()))
 	}
 }

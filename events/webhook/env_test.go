@@ -77,6 +77,7 @@ func newEnv(t testing.TB, cfg Config) *env {
 	if e.d, err = New(cfg, db, svc.Sealer(), logger); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.d.Wait) // before the store closes
 	e.q = NewQueue(db, e.clock.Now, time.Minute)
 	res, err := svc.Signup(e.ctx, account.SignupInput{Company: "Acme GmbH", Name: "Ada Admin", Email: "ada@acme.example", Password: "correct horse battery"}, "127.0.0.1")
 	if err != nil {

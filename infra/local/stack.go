@@ -219,6 +219,9 @@ func (s *Stack) close() {
 	if s.fleet != nil {
 		s.fleet.Close()
 	}
+	if s.hooks != nil {
+		s.hooks.Wait() // newCall requests still out log into the table
+	}
 	if s.db != nil {
 		if err := s.db.Close(); err != nil {
 			s.log.Error("close database", "err", err)

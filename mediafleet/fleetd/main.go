@@ -150,6 +150,9 @@ func run(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
 		return err
 	}
 	err = n.run(ctx)
+	if steer != nil {
+		steer.Wait() // newCall requests still out log into the table
+	}
 	logger.Info("fleet stopped")
 	return err
 }
